@@ -1,0 +1,51 @@
+"""How a reference service plugs into the `segue` command line.
+
+A service package publishes a :class:`ServiceSpec` under the ``segue.services`` entry-point
+group; the CLI finds it by name, so the framework never imports a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from segue._types import ASGIApp
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """What `segue serve` / `segue bootstrap` pass to a service.
+
+    Args:
+        db_url: SQLAlchemy URL of the service's database.
+        v1_deprecated: overrides the v1 deprecation instant, when given.
+        v1_sunset: overrides the v1 sunset instant, when given.
+        rate_limit: requests per minute per key; ``None`` turns rate limiting off.
+        extra: anything service-specific.
+    """
+
+    db_url: str
+    v1_deprecated: datetime | None = None
+    v1_sunset: datetime | None = None
+    rate_limit: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A runnable reference service.
+
+    Args:
+        name: the name given on the command line (``segue serve NAME``).
+        default_db_url: the database used when ``--db`` is not given.
+        create_app: builds the whole versioned ASGI app.
+        bootstrap: creates what a first client needs; returns a JSON-able dict with at
+            least ``"api_key"``.
+    """
+
+    name: str
+    default_db_url: str
+    create_app: Callable[[ServiceOptions], ASGIApp]
+    bootstrap: Callable[[ServiceOptions], Awaitable[dict[str, Any]]]

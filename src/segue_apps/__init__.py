@@ -1,0 +1,1 @@
+"""The reference services built on segue, one package each."""

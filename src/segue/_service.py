@@ -6,7 +6,7 @@ group; the CLI finds it by name, so the framework never imports a service.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,4 +48,4 @@ class ServiceSpec:
     name: str
     default_db_url: str
     create_app: Callable[[ServiceOptions], ASGIApp]
-    bootstrap: Callable[[ServiceOptions], Awaitable[dict[str, Any]]]
+    bootstrap: Callable[[ServiceOptions], Coroutine[Any, Any, dict[str, Any]]]

@@ -1,0 +1,107 @@
+"""Adapters: old routes no declaration can express, written as code.
+
+An adapter is an async function that receives the old request (already translated up by
+the route's declared changes) and a :class:`Caller` that reaches the next newer version
+in-process — no socket. It may call it any number of times; its return value then goes
+down through the route's declared response changes like any forwarded response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from segue._exchange import Request, Response
+from segue._routes import RouteKey
+
+_DROP_ON_CALL = frozenset({b"content-length", b"content-type"})
+
+
+Dispatch = Callable[[Request], Awaitable[Response]]
+
+
+class Caller:
+    """Calls the next newer version in-process, with the original request's headers."""
+
+    def __init__(self, dispatch: Dispatch, original: Request) -> None:
+        self._dispatch = dispatch
+        self._original = original
+
+    async def forward(self, request: Request | None = None) -> Response:
+        """Send ``request`` (by default the adapted request itself) to the newer version."""
+        return await self._dispatch(request or self._original)
+
+    async def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | list[tuple[str, str]] | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Call ``method path`` (relative to the newer version's prefix)."""
+        headers = [(k, v) for k, v in self._original.headers if k not in _DROP_ON_CALL]
+        if json is not None:
+            headers.append((b"content-type", b"application/json"))
+        pairs = list(query.items()) if isinstance(query, Mapping) else list(query or [])
+        request = Request(method.upper(), path, query=pairs, headers=headers, json=json)
+        return await self._dispatch(request)
+
+    async def get(self, path: str, **kw: Any) -> Response:
+        return await self("GET", path, **kw)
+
+    async def post(self, path: str, **kw: Any) -> Response:
+        return await self("POST", path, **kw)
+
+
+AdapterFn = Callable[[Request, Caller], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """An old route implemented by ``handler``.
+
+    Args:
+        route: the route in the old version's spelling, e.g. ``"POST /conversations"``.
+        handler: the async function.
+        summary: a line for OpenAPI and the guide (default: the handler's docstring).
+        request_schema: JSON Schema of its request body, when it differs from the newer one.
+        response_schema: JSON Schema of its 2xx response body, when it differs.
+        status_code: the success status, for OpenAPI.
+    """
+
+    route: RouteKey
+    handler: AdapterFn
+    summary: str = ""
+    request_schema: dict[str, Any] | None = None
+    response_schema: dict[str, Any] | None = None
+    status_code: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        text = self.summary or next(iter((self.handler.__doc__ or "").strip().splitlines()), "")
+        return f"`{self.route}` is served by an adapter" + (f": {text}" if text else "")
+
+
+def adapter(
+    route: str,
+    *,
+    summary: str = "",
+    request_schema: dict[str, Any] | None = None,
+    response_schema: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Callable[[AdapterFn], Adapter]:
+    """Decorator form: ``@adapter("POST /conversations")`` over an async function."""
+
+    def wrap(fn: AdapterFn) -> Adapter:
+        return Adapter(
+            RouteKey.parse(route),
+            fn,
+            summary=summary,
+            request_schema=request_schema,
+            response_schema=response_schema,
+            status_code=status_code,
+        )
+
+    return wrap

@@ -1,0 +1,25 @@
+"""Typed errors. Raised while declarations compile, never per request.
+
+SegueError
+├── DeclarationError      a declaration is malformed or names an unknown route
+│   └── ConflictError     two declarations contradict each other
+└── LifecycleError        dates that cannot be true together (sunset before deprecation)
+"""
+
+from __future__ import annotations
+
+
+class SegueError(Exception):
+    """Base of every error segue raises."""
+
+
+class DeclarationError(SegueError):
+    """A declaration is malformed or names a route its version does not have."""
+
+
+class ConflictError(DeclarationError):
+    """Two declarations of one version contradict each other."""
+
+
+class LifecycleError(SegueError):
+    """A version's lifecycle dates are impossible, e.g. a sunset before the deprecation."""

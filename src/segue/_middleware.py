@@ -1,0 +1,290 @@
+"""The ASGI middleware that serves every version from the newest app.
+
+A plain ASGI class (no ``BaseHTTPMiddleware``): per-request state lives in locals. Newest
+version traffic pays for one prefix match; old-version traffic is translated up through
+each version step, handled once by the app, and translated down again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from segue import _inprocess
+from segue._adapters import Caller
+from segue._errorbody import ErrorBody, default_error_body
+from segue._errors import ConflictError, DeclarationError
+from segue._exchange import Request, Response, header, is_json
+from segue._lifecycle import Clock, system_clock
+from segue._plan import RoutePlan, VersionPlan, compile_version
+from segue._routes import RouteKey
+from segue._site import Site
+from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
+from segue._version import Version
+
+OpenAPISource = Callable[[], dict[str, Any]] | dict[str, Any]
+Observer = Callable[[Scope, Version, RouteKey | None, int], None]
+
+
+class Segue:
+    """Serve ``versions`` (newest first) from ``app``, which implements the newest.
+
+    Args:
+        app: the newest version's ASGI app (FastAPI, Starlette, anything ASGI).
+        versions: newest first; the first one has no changes.
+        routes: the newest version's routes (``"GET /items/{id}"``, relative to its first
+            prefix); by default read from the OpenAPI document.
+        openapi: the newest version's OpenAPI document, or a function returning it; by
+            default ``app.openapi`` when the app has one (FastAPI).
+        error_body: builds an error body in the newest version's envelope.
+        version_header: a request header that selects a version by value (optional).
+        clock: returns the current instant; tests inject one.
+        discovery_path: where the list of versions is served.
+        observers: called after each response with (scope, version, route, status).
+
+    Example::
+
+        app = Segue(newest_app, [Version("v2", ["/api/v2"]), Version("v1", ["/v1"], changes)])
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        versions: Sequence[Version],
+        *,
+        routes: Sequence[str] | None = None,
+        openapi: OpenAPISource | None = None,
+        error_body: ErrorBody = default_error_body,
+        version_header: str | None = None,
+        clock: Clock = system_clock,
+        discovery_path: str = "/_segue/versions",
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        if not versions:
+            raise DeclarationError("an API needs at least one version")
+        newest = versions[0]
+        if newest.changes or newest.adapters:
+            raise DeclarationError(
+                f"{newest.name} is the newest version: the app implements it, it has no changes"
+            )
+        self.app = app
+        self.versions = list(versions)
+        self.error_body = error_body
+        self.clock = clock
+        self.observers = list(observers)
+        if openapi is None and callable(getattr(app, "openapi", None)):
+            openapi = getattr(app, "openapi")  # noqa: B009 - any app with .openapi()
+        self.openapi_source = openapi
+        self.newest_prefix = newest.prefixes[0]
+        keys = [RouteKey.parse(r) for r in routes] if routes else self._routes_from_openapi()
+        self.newest_routes = keys
+        self.plans: list[VersionPlan] = []
+        for version in self.versions[1:]:
+            plan = compile_version(version, keys)
+            self.plans.append(plan)
+            keys = [p.key for p in plan.routes if p.removed is None]
+        self._prefixes = self._prefix_table()
+        self.version_header = version_header.lower().encode() if version_header else None
+        self._by_selector = {
+            s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
+        }
+        self.site = Site(self, discovery_path)
+
+    # ----------------------------------------------------------------- set-up helpers
+
+    def _newest_openapi(self) -> dict[str, Any]:
+        source = self.openapi_source
+        if source is None:
+            raise DeclarationError("no OpenAPI document: pass openapi= or routes=")
+        return source() if callable(source) else source
+
+    def _routes_from_openapi(self) -> list[RouteKey]:
+        keys = []
+        for path, item in self._newest_openapi().get("paths", {}).items():
+            if path != self.newest_prefix and not path.startswith(self.newest_prefix + "/"):
+                continue
+            for method in item:
+                if method.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                    keys.append(RouteKey.of(method, path[len(self.newest_prefix) :] or "/"))
+        return keys
+
+    def _prefix_table(self) -> list[tuple[str, int]]:
+        owner: dict[str, str] = {}
+        table = []
+        for index, version in enumerate(self.versions):
+            for prefix in version.prefixes:
+                if prefix in owner:
+                    raise ConflictError(
+                        f"prefix {prefix} is claimed by {owner[prefix]} and {version.name}"
+                    )
+                owner[prefix] = version.name
+                table.append((prefix, index))
+        return sorted(table, key=lambda item: -len(item[0]))
+
+    # ----------------------------------------------------------------- request path
+
+    def resolve(self, scope: Scope) -> tuple[int | None, str]:
+        """(version index, path below the prefix); index ``None`` = not a versioned path,
+        ``-1`` = a version header naming no version."""
+        path: str = scope["path"]
+        for prefix, owner in self._prefixes:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                index, rest = owner, path[len(prefix) :] or "/"
+                break
+        else:
+            return None, path
+        if self.version_header is not None:
+            chosen = header(scope["headers"], self.version_header)
+            if chosen is not None:
+                return self._by_selector.get(chosen.strip(), -1), rest
+        return index, rest
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if await self.site.handle(scope, receive, send):
+            return
+        index, rest = self.resolve(scope)
+        if index is None:
+            await self.app(scope, receive, send)
+            return
+        if index == -1:
+            await _send(send, self.error(0, 404, "NOT_FOUND", "unknown API version"), [])
+            return
+        version = self.versions[index]
+        now = self.clock()
+        lifecycle = version.lifecycle
+        extra = lifecycle.response_headers(now)
+        if lifecycle.gone(now):
+            response = self.error(index, 410, "GONE", lifecycle.gone_message(version.name, now))
+            self._observe(scope, version, None, 410)
+            await _send(send, response, extra)
+            return
+        if index == 0 and scope["path"].startswith(self.newest_prefix):
+            await self._pass_through(scope, receive, send, version, extra)
+            return
+        plan = self.plans[index - 1] if index else None
+        method: str = scope["method"]
+        route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
+        if plan is not None and route is None:
+            response = self._unmatched(index, method, rest, allowed)
+        else:
+            request = Request(
+                method,
+                rest,
+                query_string=scope["query_string"],
+                headers=list(scope["headers"]),
+                body=await _inprocess.read_body(receive),
+                path_params=params,
+            )
+            response = await self.serve(index, request, scope, receive, route)
+        self._observe(scope, version, route.key if route else None, response.status)
+        await _send(send, response, extra)
+
+    async def _pass_through(
+        self, scope: Scope, receive: Receive, send: Send, version: Version, extra: Headers
+    ) -> None:
+        if not extra and not self.observers:
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = dict(message)
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        self._observe(scope, version, None, status)
+
+    def _observe(self, scope: Scope, version: Version, key: RouteKey | None, status: int) -> None:
+        for observer in self.observers:
+            observer(scope, version, key, status)
+
+    def _unmatched(self, index: int, method: str, path: str, allowed: set[str]) -> Response:
+        if allowed:
+            response = self.error(index, 405, "METHOD_NOT_ALLOWED", f"{method} is not allowed")
+            response.headers.append((b"allow", ", ".join(sorted(allowed)).encode()))
+            return response
+        name = self.versions[index].name
+        return self.error(index, 404, "NOT_FOUND", f"no route {method} {path} in {name}")
+
+    def error(
+        self,
+        index: int,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+    ) -> Response:
+        """An error built in the newest envelope and sent down to version ``index``'s."""
+        response = Response(status, self.error_body(status, code, message, details))
+        for plan in self.plans[:index]:
+            for op in plan.error_ops:
+                response.json = op.down(response.json)
+        return response
+
+    async def serve(
+        self,
+        index: int,
+        request: Request,
+        scope: Scope,
+        receive: Receive | None,
+        route: RoutePlan | None = None,
+    ) -> Response:
+        """Serve ``request`` (relative to version ``index``'s prefix) in that version."""
+        if index == 0:
+            path = self.newest_prefix + request.path
+            body = request.content
+            inner = _inprocess.scope_for(scope, request, path, body)
+            return await _inprocess.call(self.app, inner, body, receive)
+        if route is None:
+            route, params, allowed = self.plans[index - 1].match(request.method, request.path)
+            if route is None:
+                return self._unmatched(index, request.method, request.path, allowed)
+            request.path_params = params
+        if route.removed is not None:
+            name = self.versions[index].name
+            message = f"{route.key} was removed from {name}: use {route.removed.replacement}"
+            return self.error(
+                index, 410, "GONE", message, {"replacement": route.removed.replacement}
+            )
+        for query_op in route.query_ops:
+            request.query = query_op.up_query(request.query)
+        if route.request_ops and request.content and is_json(request.headers, default=True):
+            body = request.json
+            for op in route.request_ops:
+                body = op.up(body)
+            request.json = body
+        if route.target is not None:
+            request.path = route.newer_path(request.path_params)
+            request.method = route.target.method
+        if route.adapter is not None:
+
+            async def dispatch(inner: Request) -> Response:
+                return await self.serve(index - 1, inner, scope, None)
+
+            response = await route.adapter.handler(request, Caller(dispatch, request))
+        else:
+            response = await self.serve(index - 1, request, scope, receive)
+        status = response.status
+        ops = (
+            route.response_ops if 200 <= status < 300 else route.error_ops if status >= 400 else ()
+        )
+        if ops and response.is_json and response.content:
+            body = response.json
+            for op in ops:
+                body = op.down(body)
+            response.json = body
+        return response
+
+
+async def _send(send: Send, response: Response, extra: Headers) -> None:
+    headers = response.final_headers()
+    headers.extend(extra)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})

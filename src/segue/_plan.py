@@ -1,0 +1,201 @@
+"""Compiling one version's declarations into a route table and per-route transform plans.
+
+Runs once at start-up. Every declaration is checked against the routes of the next newer
+version here, so a dangling or contradictory declaration fails before the first request,
+with a message naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from segue._adapters import Adapter
+from segue._errors import ConflictError, DeclarationError
+from segue._routes import RouteKey, specificity
+from segue._version import Version
+from segue.changes import (
+    BodyChange,
+    Change,
+    FieldAdded,
+    FieldRemoved,
+    FieldRenamed,
+    QueryChange,
+    RouteAbsent,
+    RouteMoved,
+    RouteRemoved,
+)
+
+
+@dataclass
+class RoutePlan:
+    """How one route of an old version reaches the next newer version and back."""
+
+    key: RouteKey
+    target: RouteKey | None
+    params: dict[str, str]  # old parameter name → newer one
+    pattern: re.Pattern[str] = field(init=False)
+    query_ops: list[QueryChange] = field(default_factory=list)
+    request_ops: list[BodyChange] = field(default_factory=list)
+    response_ops: list[BodyChange] = field(default_factory=list)
+    error_ops: list[BodyChange] = field(default_factory=list)
+    adapter: Adapter | None = None
+    removed: RouteRemoved | None = None
+
+    def __post_init__(self) -> None:
+        self.pattern = self.key.pattern()
+
+    def attach(self, change: Change) -> None:
+        if isinstance(change, QueryChange):
+            self.query_ops.append(change)
+        elif isinstance(change, BodyChange):
+            if change.status == "error":
+                self.error_ops.append(change)
+            else:
+                if change.on_request:
+                    self.request_ops.append(change)
+                if change.on_response:
+                    self.response_ops.append(change)
+
+    def finish(self) -> None:
+        # Responses travel down: undo the declarations in reverse order.
+        self.response_ops.reverse()
+        self.error_ops.reverse()
+
+    def newer_path(self, values: dict[str, str]) -> str:
+        assert self.target is not None
+        return self.target.fill({self.params[k]: v for k, v in values.items() if k in self.params})
+
+
+@dataclass
+class VersionPlan:
+    """The compiled form of one old version."""
+
+    version: Version
+    routes: list[RoutePlan]
+    error_ops: list[BodyChange]  # version-wide, for errors raised by segue itself
+    by_method: dict[str, list[RoutePlan]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_method = {}
+        for plan in sorted(self.routes, key=lambda p: specificity(p.key)):
+            self.by_method.setdefault(plan.key.method, []).append(plan)
+
+    @property
+    def keys(self) -> list[RouteKey]:
+        return [p.key for p in self.routes]
+
+    def match(self, method: str, path: str) -> tuple[RoutePlan | None, dict[str, str], set[str]]:
+        """The route for ``method path`` and its parameters; else the methods ``path`` allows."""
+        for plan in self.by_method.get(method, ()):
+            found = plan.pattern.match(path)
+            if found:
+                return plan, found.groupdict(), set()
+        allowed = {p.key.method for p in self.routes if p.pattern.match(path)}
+        return None, {}, allowed
+
+
+def compile_version(version: Version, newer: Sequence[RouteKey]) -> VersionPlan:
+    """Build ``version``'s route table from the newer version's routes and its declarations."""
+    newer_by_ident = {key.ident: key for key in newer}
+
+    def newer_key(change: Change, key: RouteKey) -> RouteKey:
+        found = newer_by_ident.get(key.ident)
+        if found is None:
+            raise DeclarationError(
+                f"{version.name}: {change!r} names {key}, which the next version does not have"
+            )
+        return found
+
+    moved: dict[tuple[str, str], list[RouteMoved]] = {}
+    absent: set[tuple[str, str]] = set()
+    removed: list[RouteRemoved] = []
+    for change in version.changes:
+        if isinstance(change, RouteMoved):
+            moved.setdefault(newer_key(change, change.new).ident, []).append(change)
+        elif isinstance(change, RouteAbsent):
+            ident = newer_key(change, change.route).ident
+            if ident in moved:
+                raise ConflictError(f"{version.name}: {change!r} contradicts a RouteMoved")
+            absent.add(ident)
+        elif isinstance(change, RouteRemoved):
+            removed.append(change)
+
+    plans: list[RoutePlan] = []
+    for key in newer:
+        if key.ident in absent:
+            continue
+        for move in moved.get(key.ident, ()):
+            plans.append(RoutePlan(move.old, key, move.params))
+        if key.ident not in moved:
+            plans.append(RoutePlan(key, key, {p: p for p in key.params}))
+    for gone in removed:
+        plans.append(RoutePlan(gone.route, None, {}, removed=gone))
+    for extra in version.adapters:
+        existing = [p for p in plans if p.key.ident == extra.route.ident]
+        if existing:
+            if existing[0].removed is not None:
+                raise ConflictError(f"{version.name}: adapter {extra.route} is a removed route")
+            existing[0].adapter = extra
+        else:
+            plans.append(RoutePlan(extra.route, None, {}, adapter=extra))
+    _check_unique(version, plans)
+
+    version_errors: list[BodyChange] = []
+    for change in version.changes:
+        if isinstance(change, RouteMoved | RouteAbsent | RouteRemoved):
+            continue
+        for plan in _scope(version, change, plans):
+            plan.attach(change)
+        if isinstance(change, BodyChange) and change.status == "error" and change.routes is None:
+            version_errors.append(change)
+    for plan in plans:
+        plan.finish()
+        _check_fields(version, plan)
+    version_errors.reverse()
+    return VersionPlan(version, plans, version_errors)
+
+
+def _scope(version: Version, change: Change, plans: list[RoutePlan]) -> Iterable[RoutePlan]:
+    if change.routes is None:
+        return plans
+    chosen: list[RoutePlan] = []
+    for key in change.routes:
+        hits = [p for p in plans if p.key.ident == key.ident]
+        hits = hits or [p for p in plans if p.target is not None and p.target.ident == key.ident]
+        if not hits:
+            raise DeclarationError(
+                f"{version.name}: {change!r} names {key}, which neither {version.name} "
+                "nor the next version has"
+            )
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen
+
+
+def _check_unique(version: Version, plans: list[RoutePlan]) -> None:
+    seen: dict[tuple[str, str], RoutePlan] = {}
+    for plan in plans:
+        if plan.key.ident in seen:
+            raise ConflictError(
+                f"{version.name}: two declarations give {plan.key} "
+                f"(also {seen[plan.key.ident].key}); move or remove one"
+            )
+        seen[plan.key.ident] = plan
+
+
+def _check_fields(version: Version, plan: RoutePlan) -> None:
+    """Two field declarations about the same field of the same route contradict."""
+    claims: dict[tuple[bool, str], Change] = {}
+    for ops, is_request in ((plan.request_ops, True), (plan.response_ops, False)):
+        for op in ops:
+            if not isinstance(op, FieldRenamed | FieldAdded | FieldRemoved):
+                continue
+            where = (is_request, op.path.text)
+            other = claims.get(where)
+            if other is not None and other is not op:
+                raise ConflictError(
+                    f"{version.name}: {op!r} and {other!r} both change `{op.path.text}` "
+                    f"on {plan.key}"
+                )
+            claims[where] = op

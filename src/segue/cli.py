@@ -1,0 +1,124 @@
+"""The ``segue`` command: serve and bootstrap the services that plug into it.
+
+Services are found through the ``segue.services`` entry-point group, so this module never
+imports one by name. Errors become exit codes here, in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Annotated
+
+import orjson
+import typer
+
+from segue._errors import SegueError
+from segue._service import ServiceOptions, ServiceSpec
+
+app = typer.Typer(help="Serve every version of an API from one implementation of the newest.")
+
+Db = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: the service's)")]
+When = Annotated[
+    str | None, typer.Option(help="ISO 8601 instant with timezone, e.g. 2026-12-31T23:59:59Z")
+]
+
+
+def services() -> dict[str, ServiceSpec]:
+    """Every installed service, by name."""
+    found = {}
+    for entry in entry_points(group="segue.services"):
+        spec = entry.load()
+        found[spec.name] = spec
+    return found
+
+
+def _service(name: str) -> ServiceSpec:
+    known = services()
+    if name not in known:
+        raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def _instant(text: str | None, flag: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"{flag}: not an ISO 8601 instant: {text!r}") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{flag}: give a timezone, e.g. {text}Z")
+    return moment
+
+
+def _rate(text: str | None) -> int | None:
+    if text is None:
+        return None
+    count, _, unit = text.partition("/")
+    if not count.isdigit() or unit not in ("", "min", "minute"):
+        raise typer.BadParameter(f"--rate-limit: want N/min, got {text!r}")
+    return int(count)
+
+
+def _options(
+    spec: ServiceSpec,
+    db: str | None,
+    v1_sunset: str | None = None,
+    v1_deprecated: str | None = None,
+    rate_limit: str | None = None,
+) -> ServiceOptions:
+    return ServiceOptions(
+        db_url=db or spec.default_db_url,
+        v1_sunset=_instant(v1_sunset, "--v1-sunset"),
+        v1_deprecated=_instant(v1_deprecated, "--v1-deprecated"),
+        rate_limit=_rate(rate_limit),
+    )
+
+
+@app.command()
+def serve(
+    service: str,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    db: Db = None,
+    v1_sunset: When = None,
+    v1_deprecated: When = None,
+    rate_limit: Annotated[
+        str | None, typer.Option(help="requests per minute per key, e.g. 100/min")
+    ] = None,
+) -> None:
+    """Run SERVICE over HTTP with every one of its versions."""
+    import uvicorn
+
+    spec = _service(service)
+    options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit)
+    try:
+        asgi = spec.create_app(options)
+    except SegueError as exc:
+        typer.echo(f"segue: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"segue: serving {service} on http://{host}:{port} (db {options.db_url})", err=True)
+    uvicorn.run(asgi, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def bootstrap(service: str, db: Db = None) -> None:
+    """Create what a first client of SERVICE needs; print it as one JSON object."""
+    spec = _service(service)
+    created = asyncio.run(spec.bootstrap(_options(spec, db)))
+    sys.stdout.write(orjson.dumps(created).decode() + "\n")
+
+
+@app.command(name="services")
+def list_services() -> None:
+    """List the installed services."""
+    for name, spec in sorted(services().items()):
+        typer.echo(f"{name}\t{spec.default_db_url}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

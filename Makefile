@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 DB ?= sqlite+aiosqlite:///./data/conversations.db
+HOST ?= 127.0.0.1
 
 # PostgreSQL tests run when the local server answers; otherwise they skip.
 PG_URL := postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -22,8 +23,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	mkdir -p data
-	$(BIN)/segue run-demo conversations --port $(PORT) --db $(DB)
+	@mkdir -p data
+	@KEY=$$($(BIN)/segue bootstrap conversations --db $(DB) | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["api_key"])') && \
+	echo "API key: $$KEY" && \
+	echo "Try:     curl -H 'Authorization: Bearer '$$KEY http://$(HOST):$(PORT)/api/v2/conversations" && \
+	echo "Docs:    http://$(HOST):$(PORT)/api/v2/docs  (v1: http://$(HOST):$(PORT)/v1/docs)" && \
+	exec $(BIN)/segue serve conversations --host $(HOST) --port $(PORT) --db $(DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -1,0 +1,1 @@
+"""What the reference services share: database engine, ids, API keys, errors, paging."""

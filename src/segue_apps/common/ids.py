@@ -1,0 +1,22 @@
+"""URL-safe, 21-character, nanoid-style identifiers.
+
+A 64-symbol alphabet lets each random byte pick a symbol with one mask and no bias,
+so an id costs one `secrets.token_bytes` call (126 bits of entropy).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
+ID_SIZE = 21
+
+
+def new_id(size: int = ID_SIZE) -> str:
+    """Return a fresh random id of ``size`` URL-safe characters.
+
+    Example:
+        >>> len(new_id())
+        21
+    """
+    return "".join(ALPHABET[b & 63] for b in secrets.token_bytes(size))

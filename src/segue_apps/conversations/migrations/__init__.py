@@ -1,0 +1,1 @@
+"""Alembic migrations of the conversations service (applied on start-up)."""

@@ -1,0 +1,65 @@
+"""The newest (v2) workspace API as a plain FastAPI app.
+
+Every route lives under ``/api/v2``. Routes return orjson-rendered responses built from
+rows; their ``response_model`` documents the shape for OpenAPI (segue derives v1's
+document from this one). The schema is migrated in the lifespan, before the first request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from segue_apps.common.db import create_database
+from segue_apps.common.migrate import upgrade
+from segue_apps.common.openapi import use_envelope_openapi
+from segue_apps.workspace.bodylimit import BodyLimitMiddleware
+from segue_apps.workspace.errors import install_error_handlers
+from segue_apps.workspace.routes import account, batches, rows, tables, workspaces
+from segue_apps.workspace.settings import Settings
+
+PREFIX = "/api/v2"
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version_workspace"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database, bring its schema up to date, and close it on shutdown."""
+    settings: Settings = app.state.settings
+    db = create_database(settings.db_url)
+    try:
+        await upgrade(db, MIGRATIONS, VERSION_TABLE)
+        app.state.db = db
+        yield
+    finally:
+        await db.dispose()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the v2 app.
+
+    Args:
+        settings: database URL, app origin for handoff links, body cap and clock.
+
+    Example:
+        >>> app = create_app(Settings(db_url="sqlite+aiosqlite:///./data/workspace.db"))
+    """
+    app = FastAPI(
+        title="Workspace API",
+        version="2.0.0",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (tables, rows, batches, workspaces, account):
+        app.include_router(module.router, prefix=PREFIX)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    use_envelope_openapi(app)
+    return app

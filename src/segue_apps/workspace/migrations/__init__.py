@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace service (applied on start-up)."""

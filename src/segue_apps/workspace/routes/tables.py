@@ -1,0 +1,75 @@
+"""``/api/v2/tables``: list, read and (extension) create tables and columns."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from segue_apps.common.responses import JSONResponse
+from segue_apps.workspace.auth import CallerDep
+from segue_apps.workspace.routes import ERRORS, Page, PageSize
+from segue_apps.workspace.schemas import (
+    ColumnIn,
+    ColumnList,
+    Table,
+    TableIn,
+    TablePage,
+    WorkspaceColumn,
+)
+from segue_apps.workspace.store import data_tables as store
+
+router = APIRouter(tags=["Workspace"], responses=ERRORS)
+
+
+@router.get("/tables", response_model=TablePage)
+async def list_tables(caller: CallerDep, page: Page = 0, page_size: PageSize = 50) -> Response:
+    """List the workspace's tables (paginated), oldest first."""
+    body = await store.list_page(
+        caller.db, caller.workspace_id, page, page_size, caller.settings.app_url
+    )
+    return JSONResponse(body)
+
+
+@router.post("/tables", response_model=Table, status_code=201)
+async def create_table(body: TableIn, caller: CallerDep) -> Response:
+    """Create a table with its columns.
+
+    Extension: not in the provider's v2 reference, which creates tables through agents.
+    """
+    specs = [col.model_dump(exclude_none=True) for col in body.columns]
+    made = await store.create(
+        caller.db, caller.workspace_id, body.name, specs, caller.settings.app_url, caller.now
+    )
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/tables/{tableId}", response_model=Table)
+async def get_table(tableId: str, caller: CallerDep) -> Response:
+    """Return one table: name, leadCount, columns and credits."""
+    found = await store.get(caller.db, caller.workspace_id, tableId, caller.settings.app_url)
+    return JSONResponse(found)
+
+
+@router.get("/tables/{tableId}/columns", response_model=ColumnList)
+async def list_columns(tableId: str, caller: CallerDep) -> Response:
+    """List a table's columns (id, name, slug, kind, autoTrigger) in display order."""
+    found = await store.list_columns(
+        caller.db, caller.workspace_id, tableId, caller.settings.app_url
+    )
+    return JSONResponse(found)
+
+
+@router.post("/tables/{tableId}/columns", response_model=WorkspaceColumn, status_code=201)
+async def add_column(tableId: str, body: ColumnIn, caller: CallerDep) -> Response:
+    """Append a column to a table.
+
+    Extension: not in the provider's v2 reference.
+    """
+    made = await store.add_column(
+        caller.db,
+        caller.workspace_id,
+        tableId,
+        body.model_dump(exclude_none=True),
+        caller.settings.app_url,
+        caller.now,
+    )
+    return JSONResponse(made, status_code=201)

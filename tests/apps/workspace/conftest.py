@@ -1,0 +1,130 @@
+"""Fixtures: a fresh database per test (SQLite file, plus PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from segue._service import ServiceOptions
+from segue_apps.workspace.app import create_app
+from segue_apps.workspace.service import bootstrap
+from segue_apps.workspace.settings import Settings
+
+PG_URL = os.environ.get("SEGUE_TEST_PG_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+START_MS = 1_710_000_000_000
+
+
+def _pg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
+    """Yield the URL of an empty database that is thrown away after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/workspace.db"
+        return
+    assert PG_URL is not None
+    name = f"segue_test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(_pg_dsn(PG_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@dataclass
+class Tenant:
+    """A workspace reachable with one key, as an authenticated client."""
+
+    client: httpx.AsyncClient
+    key: str
+    workspace_id: str
+    table_id: str
+    document_id: str
+
+
+@dataclass
+class Env:
+    """A running app, its first tenant, and a way to bootstrap more."""
+
+    app: Any
+    db_url: str
+    tenant: Tenant | None = None
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def client(self, key: str | None = None) -> httpx.AsyncClient:
+        """Return a client of the app, authenticated with ``key`` when given."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://test", headers=headers
+        )
+        self.clients.append(client)
+        return client
+
+    async def new_tenant(self) -> Tenant:
+        """Bootstrap another organisation with its workspace, key and demo table."""
+        made = await bootstrap(ServiceOptions(db_url=self.db_url))
+        return Tenant(
+            self.client(made["api_key"]),
+            made["api_key"],
+            made["workspace_id"],
+            made["table_id"],
+            made["document_id"],
+        )
+
+
+@pytest.fixture
+async def env(db_url: str) -> AsyncIterator[Env]:
+    """Yield a running app (lifespan started) with one bootstrapped tenant."""
+    app = create_app(Settings(db_url=db_url, clock=lambda: START_MS, max_body_bytes=200_000))
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    made = Env(app, db_url)
+    made.tenant = await made.new_tenant()
+    try:
+        yield made
+    finally:
+        for client in made.clients:
+            await client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+def tenant(env: Env) -> Tenant:
+    """The first tenant."""
+    assert env.tenant is not None
+    return env.tenant
+
+
+@pytest.fixture
+def api(tenant: Tenant) -> httpx.AsyncClient:
+    """The first tenant's authenticated client."""
+    return tenant.client
+
+
+async def _make_table(api: httpx.AsyncClient, *slugs: str) -> str:
+    response = await api.post(
+        "/api/v2/tables",
+        json={"name": "People", "columns": [{"name": s.title(), "slug": s} for s in slugs]},
+    )
+    assert response.status_code == 201, response.text
+    table_id: str = response.json()["id"]
+    return table_id
+
+
+@pytest.fixture
+def make_table() -> Callable[..., Awaitable[str]]:
+    """Return ``make_table(api, *slugs)``: create a table of input columns, return its id."""
+    return _make_table

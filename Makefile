@@ -46,3 +46,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+
+# The committed v1 OpenAPI documents that tests/segue/test_snapshots.py diffs against.
+SNAPSHOT_SERVICES ?= conversations demo
+.PHONY: snapshots
+snapshots: $(STAMP)
+	@mkdir -p snapshots/openapi
+	@for s in $(SNAPSHOT_SERVICES); do \
+		$(BIN)/segue openapi $$s v1 --db 'sqlite+aiosqlite:///:memory:' > snapshots/openapi/$$s-v1.json.tmp && \
+		mv snapshots/openapi/$$s-v1.json.tmp snapshots/openapi/$$s-v1.json && \
+		echo "snapshots/openapi/$$s-v1.json" || exit 1; \
+	done

@@ -8,8 +8,8 @@ once when declarations compile; walking them is a few dict look-ups.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from segue._errors import DeclarationError
@@ -20,21 +20,23 @@ _STEP = re.compile(r"([^.\[\]]+)|\[(\d*)\]|(\.)")
 
 @dataclass(frozen=True)
 class BodyPath:
-    """A parsed path; ``segments`` holds keys (str) and list indexes (int, EACH for ``[]``)."""
+    """A parsed path; ``segments`` holds keys (str) and list indexes (int, EACH for ``[]``).
+
+    ``leaf`` is the last key (the field's name), ``parent`` the segments before it; both are
+    computed once since every translation reads them.
+    """
 
     text: str
     segments: tuple[str | int, ...]
+    leaf: str = field(init=False, compare=False)
+    parent: tuple[str | int, ...] = field(init=False, compare=False)
 
-    @property
-    def leaf(self) -> str:
-        """The last key, i.e. the name of the field the path points at."""
+    def __post_init__(self) -> None:
         last = self.segments[-1]
-        assert isinstance(last, str)
-        return last
-
-    @property
-    def parent(self) -> tuple[str | int, ...]:
-        return self.segments[:-1]
+        if not isinstance(last, str):
+            raise DeclarationError(f"body path {self.text!r} must end with a field name")
+        object.__setattr__(self, "leaf", last)
+        object.__setattr__(self, "parent", self.segments[:-1])
 
     def sibling(self, name: str) -> BodyPath:
         """The same path with its last key replaced by ``name``."""
@@ -77,11 +79,11 @@ def containers(body: Any, segments: tuple[str | int, ...]) -> Iterator[Any]:
             yield from containers(body[head], rest)
 
 
-def parents(body: Any, path: BodyPath) -> Iterator[dict[str, Any]]:
-    """Yield every dict that holds (or would hold) the field ``path`` names."""
-    for found in containers(body, path.parent):
-        if isinstance(found, dict):
-            yield found
+def parents(body: Any, path: BodyPath) -> Iterable[dict[str, Any]]:
+    """Every dict that holds (or would hold) the field ``path`` names."""
+    if not path.parent:  # a top-level field: the common case, kept cheap
+        return (body,) if isinstance(body, dict) else ()
+    return [found for found in containers(body, path.parent) if isinstance(found, dict)]
 
 
 def get(body: Any, path: BodyPath, default: Any = None) -> Any:

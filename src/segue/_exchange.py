@@ -64,6 +64,16 @@ def is_json(headers: Headers, *, default: bool = False) -> bool:
     return ctype in _JSON_TYPES or ctype.endswith(b"+json")
 
 
+def parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """Parse a query string; plain ``a=b&c=d`` skips the general (slower) parser."""
+    if not raw:
+        return []
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text or ";" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    return [pair.partition("=")[::2] for pair in text.split("&") if pair]
+
+
 class Request(_Body):
     """A request relative to its version's prefix.
 
@@ -99,7 +109,7 @@ class Request(_Body):
     def query(self) -> list[tuple[str, str]]:
         """Query parameters in order (parsed on first use; the raw string is kept till then)."""
         if self._query is None:
-            self._query = parse_qsl(self._query_raw.decode("latin-1"), keep_blank_values=True)
+            self._query = parse_query(self._query_raw)
         return self._query
 
     @query.setter

@@ -74,6 +74,8 @@ class Lifecycle:
     successor_url: str | None = None
     brownouts: Sequence[Brownout] = field(default_factory=tuple)
     headers: bool = True
+    _headers_before: Headers = field(init=False, repr=False, compare=False)
+    _headers_after: Headers = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _aware(self.deprecated_at, "deprecated_at")
@@ -85,6 +87,8 @@ class Lifecycle:
             )
         if self.deprecation_style not in ("rfc9745", "legacy"):
             raise LifecycleError(f"unknown deprecation_style {self.deprecation_style!r}")
+        object.__setattr__(self, "_headers_before", self._render_headers(deprecated=False))
+        object.__setattr__(self, "_headers_after", self._render_headers(deprecated=True))
 
     def status(self, now: datetime) -> str:
         """``active``, ``deprecated``, ``brownout`` or ``sunset`` at ``now``."""
@@ -101,14 +105,21 @@ class Lifecycle:
         return self.status(now) in ("sunset", "brownout")
 
     def response_headers(self, now: datetime) -> Headers:
-        """The lifecycle headers a response sent at ``now`` carries."""
+        """The lifecycle headers a response sent at ``now`` carries (a shared list: copy it
+        before changing it)."""
+        if self.deprecated_at is not None and now >= self.deprecated_at:
+            return self._headers_after
+        return self._headers_before
+
+    def _render_headers(self, deprecated: bool) -> Headers:
+        # Rendered once per state when declared: formatting dates per request costs µs.
         if not self.headers or (self.deprecated_at is None and self.sunset_at is None):
             return []
         out: Headers = []
         if self.deprecated_at is not None:
             if self.deprecation_style == "rfc9745":
                 out.append((b"deprecation", b"@%d" % int(self.deprecated_at.timestamp())))
-            elif now >= self.deprecated_at:
+            elif deprecated:
                 out.append((b"deprecation", b"true"))
         if self.sunset_at is not None:
             out.append((b"sunset", http_date(self.sunset_at).encode()))

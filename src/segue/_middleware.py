@@ -89,6 +89,10 @@ class Segue:
             s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
         }
         self.site = Site(self, discovery_path)
+        lifecycle = newest.lifecycle
+        self._newest_plain = not (
+            self.observers or lifecycle.deprecated_at or lifecycle.sunset_at or lifecycle.brownouts
+        )
 
     # ----------------------------------------------------------------- set-up helpers
 
@@ -143,7 +147,7 @@ class Segue:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if await self.site.handle(scope, receive, send):
+        if scope["path"] in self.site.pages and await self.site.handle(scope, receive, send):
             return
         index, rest = self.resolve(scope)
         if index is None:
@@ -153,6 +157,11 @@ class Segue:
             await _send(send, self.error(0, 404, "NOT_FOUND", "unknown API version"), [])
             return
         version = self.versions[index]
+        # Namespaced scope keys let outer middleware (usage figures) see what segue decided.
+        scope["segue.version"] = version.name
+        if index == 0 and self._newest_plain and scope["path"].startswith(self.newest_prefix):
+            await self.app(scope, receive, send)  # newest, no dates, no observers: as is
+            return
         now = self.clock()
         lifecycle = version.lifecycle
         extra = lifecycle.response_headers(now)
@@ -167,6 +176,8 @@ class Segue:
         plan = self.plans[index - 1] if index else None
         method: str = scope["method"]
         route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
+        if route is not None:
+            scope["segue.route"] = str(route.key)
         if plan is not None and route is None:
             response = self._unmatched(index, method, rest, allowed)
         else:
@@ -174,7 +185,7 @@ class Segue:
                 method,
                 rest,
                 query_string=scope["query_string"],
-                headers=list(scope["headers"]),
+                headers=scope["headers"],
                 body=await _inprocess.read_body(receive),
                 path_params=params,
             )
@@ -256,10 +267,14 @@ class Segue:
         for query_op in route.query_ops:
             request.query = query_op.up_query(request.query)
         if route.request_ops and request.content and is_json(request.headers, default=True):
-            body = request.json
-            for op in route.request_ops:
-                body = op.up(body)
-            request.json = body
+            try:
+                body = request.json
+            except ValueError:  # malformed JSON: passed on untouched for the app's own 400
+                pass
+            else:
+                for op in route.request_ops:
+                    body = op.up(body)
+                request.json = body
         if route.target is not None:
             request.path = route.newer_path(request.path_params)
             request.method = route.target.method

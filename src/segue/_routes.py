@@ -13,6 +13,7 @@ from urllib.parse import quote
 from segue._errors import DeclarationError
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
@@ -63,7 +64,14 @@ class RouteKey:
 
     def fill(self, values: dict[str, str]) -> str:
         """The concrete path for ``values`` (each value percent-encoded as one segment)."""
-        return _PARAM.sub(lambda m: quote(values[m.group(1)], safe=""), self.path)
+        parts = self.path.split("{")
+        out = [parts[0]]
+        for part in parts[1:]:
+            name, _, literal = part.partition("}")
+            value = values[name]
+            out.append(value if _UNRESERVED.fullmatch(value) else quote(value, safe=""))
+            out.append(literal)
+        return "".join(out)
 
 
 def specificity(key: RouteKey) -> tuple[int, int]:

@@ -33,18 +33,18 @@ class Site:
         self.api = api
         self.discovery_path = discovery_path
         self._documents: dict[str, dict[str, Any]] | None = None
-        self._pages: dict[str, tuple[str, str]] = {discovery_path: ("discovery", "")}
+        self.pages: dict[str, tuple[str, str]] = {discovery_path: ("discovery", "")}
         for version in api.versions:
             for prefix in version.prefixes:
-                self._pages[prefix + "/openapi.json"] = ("openapi", version.name)
-                self._pages[prefix + "/docs"] = ("docs", version.name)
+                self.pages[prefix + "/openapi.json"] = ("openapi", version.name)
+                self.pages[prefix + "/docs"] = ("docs", version.name)
 
     def openapi_url(self, name: str) -> str:
         version = next(v for v in self.api.versions if v.name == name)
         return version.prefixes[0] + "/openapi.json"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        page = self._pages.get(scope["path"])
+        page = self.pages.get(scope["path"])
         if page is None or scope["method"] not in ("GET", "HEAD"):
             return False
         kind, name = page

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import datetime
+from enum import StrEnum
 from importlib.metadata import entry_points
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -117,6 +118,65 @@ def list_services() -> None:
     """List the installed services."""
     for name, spec in sorted(services().items()):
         typer.echo(f"{name}\t{spec.default_db_url}")
+
+
+class Format(StrEnum):
+    """How `segue diff` prints its report."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"segue: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def openapi(service: str, version: str, db: Db = None) -> None:
+    """Print the OpenAPI document of SERVICE's VERSION as JSON (no server is started)."""
+    from segue import Segue
+
+    spec = _service(service)
+    try:
+        asgi = spec.create_app(_options(spec, db))
+        if not isinstance(asgi, Segue):
+            _fail(f"{service}: create_app returned {type(asgi).__name__}, not a segue.Segue")
+        documents = asgi.site.documents()
+    except SegueError as exc:
+        _fail(str(exc))
+    if version not in documents:
+        _fail(f"{service} has no version {version!r}; known: {', '.join(documents)}")
+    sys.stdout.write(orjson.dumps(documents[version], option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _document(path: str) -> Any:
+    with open(path, "rb") as file:
+        text = file.read()
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not JSON: {exc}") from None
+
+
+@app.command()
+def diff(
+    old: str,
+    new: str,
+    fmt: Annotated[Format, typer.Option("--format", help="text or json")] = Format.TEXT,
+) -> None:
+    """List what in the NEW OpenAPI document breaks clients of OLD; exit 1 if anything does."""
+    from segue import _diff
+
+    try:
+        report = _diff.diff(_diff.check(_document(old), old), _diff.check(_document(new), new))
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON, or not OpenAPI 3.x
+        _fail(str(exc))
+    if fmt is Format.JSON:
+        sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        typer.echo(report.text())
+    raise typer.Exit(1 if report.is_breaking else 0)
 
 
 def main() -> None:

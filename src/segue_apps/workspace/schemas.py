@@ -169,7 +169,8 @@ class UpsertIn(_Model):
     """Body of ``POST /tables/{tableId}/rows/upsert``."""
 
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=100)
-    matchColumns: list[str] = Field(min_length=1)
+    # Empty: insert only (an upsert whose rows match nothing), as v1's insert is served.
+    matchColumns: list[str]
     batchId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,128}$")
     enrich: bool = True
     reenrichUpdated: bool = False

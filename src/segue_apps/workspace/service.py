@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
 
-from segue import Segue, ServiceOptions, ServiceSpec, Version
+from segue import Segue, ServiceOptions, ServiceSpec
 from segue._types import ASGIApp
 from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
@@ -19,6 +21,7 @@ from segue_apps.workspace.errors import error_body
 from segue_apps.workspace.settings import Settings
 from segue_apps.workspace.store import data_tables, workspaces
 from segue_apps.workspace.store.tables import rows
+from segue_apps.workspace.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/workspace.db"
 
@@ -96,12 +99,34 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
     }
 
 
-def create_service_app(options: ServiceOptions) -> ASGIApp:
-    """The service as `segue serve workspace` runs it: v2 behind segue.
+def ms_clock(clock: Callable[[], int]) -> Callable[[], datetime]:
+    """The service's millisecond clock as the datetime clock segue's lifecycle reads."""
+    return lambda: datetime.fromtimestamp(clock() / 1000, UTC)
 
-    v1 is not declared yet (see the workspace issue), so only v2 is served.
-    """
-    return Segue(create_newest_app(options), [Version("v2", ["/api/v2"])], error_body=error_body)
+
+def versioned(
+    newest: ASGIApp,
+    *,
+    deprecated_at: datetime | None = None,
+    sunset_at: datetime | None = None,
+    clock: Callable[[], int] = now_ms,
+) -> Segue:
+    """v2 as implemented plus v1 as declared in ``versions.py`` (no v1 dates by default)."""
+    return Segue(
+        newest,
+        versions(deprecated_at, sunset_at),
+        error_body=error_body,
+        clock=ms_clock(clock),
+    )
+
+
+def create_service_app(options: ServiceOptions) -> ASGIApp:
+    """The whole service, every version, as `segue serve workspace` runs it."""
+    return versioned(
+        create_newest_app(options),
+        deprecated_at=options.v1_deprecated,
+        sunset_at=options.v1_sunset,
+    )
 
 
 SERVICE = ServiceSpec("workspace", DEFAULT_DB_URL, create_service_app, bootstrap)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from segue._service import ServiceOptions
 from segue_apps.workspace.app import create_app
-from segue_apps.workspace.service import bootstrap
+from segue_apps.workspace.service import bootstrap, versioned
 from segue_apps.workspace.settings import Settings
 
 PG_URL = os.environ.get("SEGUE_TEST_PG_URL")
@@ -57,9 +57,13 @@ class Tenant:
 
 @dataclass
 class Env:
-    """A running app, its first tenant, and a way to bootstrap more."""
+    """A running app behind segue (v2 and v1), its first tenant, and a way to make more.
+
+    ``app`` is the bare v2 FastAPI app; clients talk to ``asgi``, the whole service.
+    """
 
     app: Any
+    asgi: Any
     db_url: str
     tenant: Tenant | None = None
     clients: list[httpx.AsyncClient] = field(default_factory=list)
@@ -68,7 +72,7 @@ class Env:
         """Return a client of the app, authenticated with ``key`` when given."""
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://test", headers=headers
+            transport=httpx.ASGITransport(app=self.asgi), base_url="http://test", headers=headers
         )
         self.clients.append(client)
         return client
@@ -91,7 +95,7 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     app = create_app(Settings(db_url=db_url, clock=lambda: START_MS, max_body_bytes=200_000))
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    made = Env(app, db_url)
+    made = Env(app, versioned(app, clock=lambda: START_MS), db_url)
     made.tenant = await made.new_tenant()
     try:
         yield made

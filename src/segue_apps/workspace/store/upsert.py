@@ -73,7 +73,7 @@ def _validate(
         for slug in missing:
             issues.append({"path": f"rows.{i}.{slug}", "message": "Match value is required"})
             code = "MISSING_MATCH_VALUE"
-        if not missing:
+        if match and not missing:
             key = tuple(match_text(row[s]) for s in match)
             if key in seen:
                 issues.append(
@@ -161,9 +161,12 @@ async def _apply(
     if todo:
         await _index_columns(conn, table_id, todo)
         by_slug.update({col.slug: replace(col, indexed=True) for col in todo})
-    first = match_cols[0]
-    keys = [match_text(row[first.slug]) for row in body_rows]
-    candidates = await _candidates(conn, first, keys)
+    if match_cols:
+        first = match_cols[0]
+        keys = [match_text(row[first.slug]) for row in body_rows]
+        candidates = await _candidates(conn, first, keys)
+    else:  # insert only: no row matches anything
+        keys, candidates = [""] * len(body_rows), {}
     inserts: list[dict[str, Any]] = []
     index_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []

@@ -41,8 +41,9 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
-	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/overhead.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

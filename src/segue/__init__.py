@@ -17,9 +17,11 @@ from segue._adapters import Adapter, Caller, adapter
 from segue._errorbody import default_error_body
 from segue._errors import ConflictError, DeclarationError, LifecycleError, SegueError
 from segue._exchange import Request, Response
+from segue._guide_examples import Scenario, Step
 from segue._lifecycle import Brownout, Lifecycle, system_clock
 from segue._middleware import Segue
 from segue._service import ServiceOptions, ServiceSpec
+from segue._usage import UsageRecorder, bearer_prefix
 from segue._version import Version
 from segue.changes import (
     Change,
@@ -56,12 +58,16 @@ __all__ = [
     "RouteAbsent",
     "RouteMoved",
     "RouteRemoved",
+    "Scenario",
     "Segue",
     "SegueError",
     "ServiceOptions",
     "ServiceSpec",
+    "Step",
+    "UsageRecorder",
     "Version",
     "adapter",
+    "bearer_prefix",
     "default_error_body",
     "system_clock",
 ]

@@ -81,8 +81,12 @@ def containers(body: Any, segments: tuple[str | int, ...]) -> Iterator[Any]:
 
 def parents(body: Any, path: BodyPath) -> Iterable[dict[str, Any]]:
     """Every dict that holds (or would hold) the field ``path`` names."""
-    if not path.parent:  # a top-level field: the common case, kept cheap
+    parent = path.parent
+    if not parent:  # a top-level field: the common case, kept cheap
         return (body,) if isinstance(body, dict) else ()
+    if len(parent) == 2 and parent[1] == EACH and isinstance(body, dict):  # ``data[].id``
+        items = body.get(parent[0])
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else ()
     return [found for found in containers(body, path.parent) if isinstance(found, dict)]
 
 
@@ -129,13 +133,13 @@ def _prune(body: Any, segments: tuple[str | int, ...]) -> None:
 
 
 def rename(parent: dict[str, Any], old: str, new: str) -> None:
-    """Rename key ``old`` to ``new`` in place, keeping its position among the keys."""
-    if old not in parent or old == new:
-        return
-    items = list(parent.items())
-    parent.clear()
-    for key, value in items:
-        parent[new if key == old else key] = value
+    """Rename key ``old`` to ``new`` in place.
+
+    The renamed key moves to the end of its object: JSON objects are unordered, and keeping
+    the position means rebuilding every dict, ten times the cost on long lists.
+    """
+    if old in parent and old != new:
+        parent[new] = parent.pop(old)
 
 
 def update(body: Any, path: BodyPath, fn: Callable[[Any], Any]) -> None:

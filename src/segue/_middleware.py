@@ -162,22 +162,22 @@ class Segue:
         if index == 0 and self._newest_plain and scope["path"].startswith(self.newest_prefix):
             await self.app(scope, receive, send)  # newest, no dates, no observers: as is
             return
+        plan = self.plans[index - 1] if index else None
+        method: str = scope["method"]
+        route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
+        if route is not None:  # matched before the gate: a 410 still says who called what
+            scope["segue.route"] = str(route.key)
         now = self.clock()
         lifecycle = version.lifecycle
         extra = lifecycle.response_headers(now)
         if lifecycle.gone(now):
             response = self.error(index, 410, "GONE", lifecycle.gone_message(version.name, now))
-            self._observe(scope, version, None, 410)
+            self._observe(scope, version, route.key if route else None, 410)
             await _send(send, response, extra)
             return
         if index == 0 and scope["path"].startswith(self.newest_prefix):
             await self._pass_through(scope, receive, send, version, extra)
             return
-        plan = self.plans[index - 1] if index else None
-        method: str = scope["method"]
-        route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
-        if route is not None:
-            scope["segue.route"] = str(route.key)
         if plan is not None and route is None:
             response = self._unmatched(index, method, rest, allowed)
         else:

@@ -6,11 +6,12 @@ group; the CLI finds it by name, so the framework never imports a service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from segue._guide_examples import Scenario
 from segue._types import ASGIApp
 
 
@@ -43,9 +44,12 @@ class ServiceSpec:
         create_app: builds the whole versioned ASGI app.
         bootstrap: creates what a first client needs; returns a JSON-able dict with at
             least ``"api_key"``.
+        guide_examples: calls the migration guide makes to show each version side by
+            side (``segue guide``); ``None`` leaves the guide without examples.
     """
 
     name: str
     default_db_url: str
     create_app: Callable[[ServiceOptions], ASGIApp]
     bootstrap: Callable[[ServiceOptions], Coroutine[Any, Any, dict[str, Any]]]
+    guide_examples: Sequence[Scenario] | None = None

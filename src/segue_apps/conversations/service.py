@@ -8,14 +8,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from segue import Segue, ServiceOptions, ServiceSpec
-from segue._types import ASGIApp
+from segue import Segue, ServiceOptions, ServiceSpec, UsageRecorder
+from segue._types import ASGIApp, Scope
 from segue_apps.common.clock import now_ms
-from segue_apps.common.db import create_database
+from segue_apps.common.db import Database, create_database
+from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH, is_well_formed
 from segue_apps.common.migrate import upgrade
 from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE, create_app
+from segue_apps.conversations.guide import SCENARIOS
 from segue_apps.conversations.settings import Settings
-from segue_apps.conversations.store import projects
+from segue_apps.conversations.store import keys, projects
 from segue_apps.conversations.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/conversations.db"
@@ -64,13 +66,43 @@ def versioned(
     return Segue(newest, versions(deprecated_at, sunset_at), clock=ms_clock(clock))
 
 
-def create_service_app(options: ServiceOptions) -> ASGIApp:
-    """The whole service, every version, as `segue serve conversations` runs it."""
-    return versioned(
-        create_newest_app(options),
-        deprecated_at=options.v1_deprecated,
-        sunset_at=options.v1_sunset,
+def with_usage(
+    api: Segue, newest: FastAPI, db_url: str, *, clock: Callable[[], int] = now_ms, **kwargs: Any
+) -> UsageRecorder:
+    """``api`` with usage figures kept in the service's database.
+
+    ``/_segue/deprecated-calls`` authenticates like every route: an unrevoked key of ours,
+    looked up by its SHA-256 through the app's database (opened by its lifespan).
+    """
+
+    async def authenticate(scope: Scope) -> str | None:
+        token = _bearer_token(scope)
+        if token is None or not is_well_formed(token):
+            return None
+        db: Database = newest.state.db
+        owner = await keys.authenticate(db, token, clock())
+        return token[:DISPLAY_PREFIX_LENGTH] if owner is not None else None
+
+    return UsageRecorder(
+        api, db_url=db_url, authenticate=authenticate, clock=ms_clock(clock), **kwargs
     )
 
 
-SERVICE = ServiceSpec("conversations", DEFAULT_DB_URL, create_service_app, bootstrap)
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+    return None
+
+
+def create_service_app(options: ServiceOptions) -> ASGIApp:
+    """The whole service, every version, as `segue serve conversations` runs it."""
+    newest = create_newest_app(options)
+    api = versioned(newest, deprecated_at=options.v1_deprecated, sunset_at=options.v1_sunset)
+    return with_usage(api, newest, options.db_url)
+
+
+SERVICE = ServiceSpec(
+    "conversations", DEFAULT_DB_URL, create_service_app, bootstrap, guide_examples=SCENARIOS
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 from segue import Lifecycle, ServiceOptions, ServiceSpec
 from segue._types import ASGIApp
+from segue_apps.demo.guide import SCENARIOS
 from segue_apps.demo.versions import DEPRECATED, SUNSET, build
 
 
@@ -24,4 +25,4 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
     return {"api_key": None, "note": "the demo API needs no key"}
 
 
-SERVICE = ServiceSpec("demo", "memory://", create, bootstrap)
+SERVICE = ServiceSpec("demo", "memory://", create, bootstrap, guide_examples=SCENARIOS)

@@ -1,0 +1,142 @@
+"""The migration guide segue writes from the demo API's declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+from typer.testing import CliRunner
+
+from segue import Brownout, Lifecycle, ServiceOptions
+from segue._guide import Guide, find_api, serve_examples
+from segue.cli import app as cli
+from segue_apps.demo import build
+from segue_apps.demo.service import SERVICE
+
+
+def section(markdown: str, heading: str) -> str:
+    return markdown.split(f"### {heading}\n", 1)[1].split("\n### ", 1)[0]
+
+
+def test_route_table_gives_full_paths_of_both_versions() -> None:
+    """A moved route lists every v1 prefix and the v2 method and path."""
+    routes = section(Guide(build()).markdown(), "Route mapping")
+    assert (
+        "| `PUT /v1/widgets/{id}`<br>`PUT /api/v1/widgets/{id}` | "
+        "`PATCH /api/v2/widgets/{widget_id}` | method `PUT` → `PATCH`<br>"
+        "path parameter `{id}` → `{widget_id}` |"
+    ) in routes
+
+
+def test_route_table_names_removed_absent_and_adapter_routes() -> None:
+    """Removed routes name their replacement, absent ones say 404, adapters their summary."""
+    routes = section(Guide(build()).markdown(), "Route mapping")
+    assert "naming `GET /api/v2/widgets/{widget_id}`" in routes
+    assert "| — (`404` in v1) | `GET /api/v2/stats` | new in v2 |" in routes
+    assert "served by an adapter: Copy a widget under a new id" in routes
+
+
+def test_field_table_lists_renames_enums_removals_and_envelopes() -> None:
+    """Every body change kind has its row."""
+    fields = section(Guide(build()).markdown(), "Field changes")
+    assert "| `GET /widgets` | response | `data[].id` | `data[].widget_id` | renamed |" in fields
+    assert "values: `full` → `high`, `maybe` → `medium`, `none` → `low`" in fields
+    assert "| `legacy_code` | — | removed in v2; v1 still answers with it |" in fields
+    assert "v1 requests without it get `grey`" in fields
+    assert "| every route | errors |" in fields
+
+
+def test_bodiless_requests_are_not_said_to_change() -> None:
+    """A change declared on both sides shows only the response side on a GET."""
+    fields = section(Guide(build()).markdown(), "Field changes")
+    assert "| `GET /widgets/{widget_id}` | response | `id` | `widget_id` | renamed |" in fields
+
+
+def test_lifecycle_quotes_headers_and_the_410_in_the_old_envelope() -> None:
+    """RFC 9745 ``Deprecation``, ``Sunset``, ``Link``; the 410 body is v1's error shape."""
+    lifecycle = section(Guide(build()).markdown(), "Lifecycle of v1")
+    assert "Deprecation: @1767225600\nSunset: Thu, 31 Dec 2026 23:59:59 GMT\n" in lifecycle
+    assert 'Link: <https://example.test/migrate>; rel="deprecation"' in lifecycle
+    assert '"code": "GONE"' in lifecycle
+    assert '"details"' not in lifecycle
+    assert "No brownouts are planned." in lifecycle
+
+
+def test_lifecycle_lists_brownouts() -> None:
+    """Each planned brownout window is listed."""
+    window = Brownout(datetime(2026, 11, 3, 14, tzinfo=UTC), datetime(2026, 11, 3, 15, tzinfo=UTC))
+    lifecycle = Lifecycle(
+        deprecated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        sunset_at=datetime(2026, 12, 31, tzinfo=UTC),
+        brownouts=[window],
+    )
+    text = section(Guide(build(lifecycle)).markdown(), "Lifecycle of v1")
+    assert "- November 3, 2026, 14:00:00 UTC → November 3, 2026, 15:00:00 UTC" in text
+
+
+def test_behaviour_explains_the_query_default() -> None:
+    """A QueryMapped default tells v2 clients what to send to keep v1's answer."""
+    behaviour = section(Guide(build()).markdown(), "Behaviour that changes")
+    assert "send `?include=parts` to keep v1's answer" in behaviour
+    assert "the method changes from `PUT` to `PATCH`" in behaviour
+
+
+def test_html_escapes_and_keeps_tables() -> None:
+    """The HTML page renders the same blocks, escaped."""
+    page = Guide(build()).html()
+    assert "<table>" in page
+    assert "<code>PATCH /api/v2/widgets/{widget_id}</code>" in page
+    assert "&lt;https://example.test/migrate&gt;" in page
+
+
+def test_find_api_follows_app_chains() -> None:
+    """The Segue inside wrapping middleware is found through ``.app``."""
+    api = build()
+
+    class Wrapper:
+        def __init__(self, app: object) -> None:
+            self.app = app
+
+    assert find_api(Wrapper(Wrapper(api))) is api
+    assert find_api(object()) is None
+
+
+async def test_running_api_serves_the_guide_as_html_and_markdown(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    """``/_segue/guide`` is HTML and ``/_segue/guide.md`` Markdown."""
+    async with make_client() as client:
+        page = await client.get("/_segue/guide")
+        text = await client.get("/_segue/guide.md")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h2" in page.text
+    assert text.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert text.text.startswith("# Widgets: migration guide")
+
+
+async def test_running_api_guide_shows_examples_when_attached() -> None:
+    """With the service's scenarios attached, the served guide carries real calls."""
+    api = build()
+    serve_examples(api, SERVICE, ServiceOptions(db_url="memory://"))
+    transport = httpx.ASGITransport(app=api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        text = (await client.get("/_segue/guide.md")).text
+    create = text.split("#### Create a widget", 1)[1].split("\n#### ", 1)[0]
+    assert '"id": "w1"' in create
+    assert '"widget_id": "w1"' in create
+
+
+def test_cli_writes_markdown_and_html(tmp_path: object) -> None:
+    """``segue guide demo`` prints Markdown; ``--format html --out`` writes a page."""
+    runner = CliRunner()
+    printed = runner.invoke(cli, ["guide", "demo"])
+    assert printed.exit_code == 0, printed.output
+    assert "#### Clone a widget" in printed.stdout
+    assert "HTTP 410 Gone" in printed.stdout.split("#### A retired route", 1)[1]
+    out = f"{tmp_path}/guide.html"
+    written = runner.invoke(cli, ["guide", "demo", "--format", "html", "--out", out])
+    assert written.exit_code == 0, written.output
+    with open(out, encoding="utf-8") as file:
+        assert file.read().startswith("<!doctype html>")

@@ -384,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     preflight(args)
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     can_pin = not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
     server_cpu, wrk_cpu = (0, 1) if can_pin else (None, None)
 

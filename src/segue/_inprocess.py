@@ -53,7 +53,7 @@ async def call(app: ASGIApp, scope: Scope, body: bytes, receive: Receive | None 
         nonlocal status, headers
         if message["type"] == "http.response.start":
             status = message["status"]
-            headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
+            headers = [(k.lower(), v) for k, v in message.get("headers", ())]
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
 
 from segue import _inprocess
 from segue._adapters import Caller
 from segue._errorbody import ErrorBody, default_error_body
 from segue._errors import ConflictError, DeclarationError
-from segue._exchange import Request, Response, header, is_json
+from segue._exchange import Request, Response, header, is_json, parse_query
 from segue._lifecycle import Clock, system_clock
 from segue._plan import RoutePlan, VersionPlan, compile_version
 from segue._routes import RouteKey
@@ -180,6 +183,8 @@ class Segue:
             return
         if plan is not None and route is None:
             response = self._unmatched(index, method, rest, allowed)
+        elif index == 1 and route is not None and route.fast:
+            response = await self._one_step(route, rest, scope, receive)
         else:
             request = Request(
                 method,
@@ -192,6 +197,49 @@ class Segue:
             response = await self.serve(index, request, scope, receive, route)
         self._observe(scope, version, route.key if route else None, response.status)
         await _send(send, response, extra)
+
+    async def _one_step(
+        self, route: RoutePlan, rest: str, scope: Scope, receive: Receive
+    ) -> Response:
+        """The common case compiled flat: one version step, one call, same path below the
+        prefix. Does what ``serve`` does, without its generality."""
+        body = await _inprocess.read_body(receive)
+        headers = scope["headers"]
+        query_string = scope["query_string"]
+        if route.query_ops:
+            pairs = parse_query(query_string)
+            for query_op in route.query_ops:
+                pairs = query_op.up_query(pairs)
+            query_string = urlencode(pairs).encode()
+        if route.request_ops and body and is_json(headers, default=True):
+            try:
+                parsed = orjson.loads(body)
+            except ValueError:  # malformed JSON: passed on untouched for the app's own 400
+                pass
+            else:
+                for op in route.request_ops:
+                    parsed = op.up(parsed)
+                body = orjson.dumps(parsed)
+                headers = _inprocess.rewrite_headers(headers, body)
+        path = self.newest_prefix + rest
+        inner = dict(scope)
+        inner["method"] = route.key.method if route.target is None else route.target.method
+        inner["path"] = path
+        inner["raw_path"] = path.encode() if path.isascii() else quote(path).encode()
+        inner["query_string"] = query_string
+        inner["headers"] = headers
+        response = await _inprocess.call(self.app, inner, body, receive)
+        status = response.status
+        ops = route.error_ops if status >= 400 else route.response_ops if status < 300 else ()
+        if ops and response.is_json and response.content:
+            try:
+                payload = response.json
+            except ValueError:
+                return response
+            for op in ops:
+                payload = op.down(payload)
+            response.json = payload
+        return response
 
     async def _pass_through(
         self, scope: Scope, receive: Receive, send: Send, version: Version, extra: Headers

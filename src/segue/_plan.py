@@ -42,9 +42,25 @@ class RoutePlan:
     error_ops: list[BodyChange] = field(default_factory=list)
     adapter: Adapter | None = None
     removed: RouteRemoved | None = None
+    fast: bool = False  # set by finish(): one forward call, path unchanged below the prefix
 
     def __post_init__(self) -> None:
         self.pattern = self.key.pattern()
+
+    @property
+    def same_path(self) -> bool:
+        """Whether a concrete old path is also the newer path (only names differ, if any)."""
+        target = self.target
+        return (
+            target is not None
+            and target.shape == self.key.shape
+            and [self.params.get(p) for p in self.key.params] == list(target.params)
+        )
+
+    @property
+    def direct(self) -> bool:
+        """Whether one forward call serves it: no adapter, not removed."""
+        return self.adapter is None and self.removed is None and self.target is not None
 
     def attach(self, change: Change) -> None:
         if isinstance(change, QueryChange):
@@ -62,6 +78,7 @@ class RoutePlan:
         # Responses travel down: undo the declarations in reverse order.
         self.response_ops.reverse()
         self.error_ops.reverse()
+        self.fast = self.direct and self.same_path
 
     def newer_path(self, values: dict[str, str]) -> str:
         assert self.target is not None

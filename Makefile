@@ -49,7 +49,7 @@ clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
 
 # The committed v1 OpenAPI documents that tests/segue/test_snapshots.py diffs against.
-SNAPSHOT_SERVICES ?= conversations demo
+SNAPSHOT_SERVICES ?= conversations demo workspace
 .PHONY: snapshots
 snapshots: $(STAMP)
 	@mkdir -p snapshots/openapi

@@ -26,7 +26,6 @@ from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
 from segue._version import Version
 
 OpenAPISource = Callable[[], dict[str, Any]] | dict[str, Any]
-Observer = Callable[[Scope, Version, RouteKey | None, int], None]
 
 
 class Segue:
@@ -43,7 +42,6 @@ class Segue:
         version_header: a request header that selects a version by value (optional).
         clock: returns the current instant; tests inject one.
         discovery_path: where the list of versions is served.
-        observers: called after each response with (scope, version, route, status).
 
     Example::
 
@@ -61,7 +59,6 @@ class Segue:
         version_header: str | None = None,
         clock: Clock = system_clock,
         discovery_path: str = "/_segue/versions",
-        observers: Sequence[Observer] = (),
     ) -> None:
         if not versions:
             raise DeclarationError("an API needs at least one version")
@@ -74,7 +71,6 @@ class Segue:
         self.versions = list(versions)
         self.error_body = error_body
         self.clock = clock
-        self.observers = list(observers)
         if openapi is None and callable(getattr(app, "openapi", None)):
             openapi = getattr(app, "openapi")  # noqa: B009 - any app with .openapi()
         self.openapi_source = openapi
@@ -94,7 +90,7 @@ class Segue:
         self.site = Site(self, discovery_path)
         lifecycle = newest.lifecycle
         self._newest_plain = not (
-            self.observers or lifecycle.deprecated_at or lifecycle.sunset_at or lifecycle.brownouts
+            lifecycle.deprecated_at or lifecycle.sunset_at or lifecycle.brownouts
         )
 
     # ----------------------------------------------------------------- set-up helpers
@@ -163,7 +159,7 @@ class Segue:
         # Namespaced scope keys let outer middleware (usage figures) see what segue decided.
         scope["segue.version"] = version.name
         if index == 0 and self._newest_plain and scope["path"].startswith(self.newest_prefix):
-            await self.app(scope, receive, send)  # newest, no dates, no observers: as is
+            await self.app(scope, receive, send)  # newest and no dates: as it is
             return
         plan = self.plans[index - 1] if index else None
         method: str = scope["method"]
@@ -175,11 +171,10 @@ class Segue:
         extra = lifecycle.response_headers(now)
         if lifecycle.gone(now):
             response = self.error(index, 410, "GONE", lifecycle.gone_message(version.name, now))
-            self._observe(scope, version, route.key if route else None, 410)
             await _send(send, response, extra)
             return
         if index == 0 and scope["path"].startswith(self.newest_prefix):
-            await self._pass_through(scope, receive, send, version, extra)
+            await self._pass_through(scope, receive, send, extra)
             return
         if plan is not None and route is None:
             response = self._unmatched(index, method, rest, allowed)
@@ -195,7 +190,6 @@ class Segue:
                 path_params=params,
             )
             response = await self.serve(index, request, scope, receive, route)
-        self._observe(scope, version, route.key if route else None, response.status)
         await _send(send, response, extra)
 
     async def _one_step(
@@ -228,41 +222,22 @@ class Segue:
         inner["raw_path"] = path.encode() if path.isascii() else quote(path).encode()
         inner["query_string"] = query_string
         inner["headers"] = headers
-        response = await _inprocess.call(self.app, inner, body, receive)
-        status = response.status
-        ops = route.error_ops if status >= 400 else route.response_ops if status < 300 else ()
-        if ops and response.is_json and response.content:
-            try:
-                payload = response.json
-            except ValueError:
-                return response
-            for op in ops:
-                payload = op.down(payload)
-            response.json = payload
-        return response
+        return _down(route, await _inprocess.call(self.app, inner, body, receive))
 
     async def _pass_through(
-        self, scope: Scope, receive: Receive, send: Send, version: Version, extra: Headers
+        self, scope: Scope, receive: Receive, send: Send, extra: Headers
     ) -> None:
-        if not extra and not self.observers:
+        if not extra:
             await self.app(scope, receive, send)
             return
-        status = 0
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
                 message = dict(message)
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-        self._observe(scope, version, None, status)
-
-    def _observe(self, scope: Scope, version: Version, key: RouteKey | None, status: int) -> None:
-        for observer in self.observers:
-            observer(scope, version, key, status)
 
     def _unmatched(self, index: int, method: str, path: str, allowed: set[str]) -> Response:
         if allowed:
@@ -334,16 +309,22 @@ class Segue:
             response = await route.adapter.handler(request, Caller(dispatch, request))
         else:
             response = await self.serve(index - 1, request, scope, receive)
-        status = response.status
-        ops = (
-            route.response_ops if 200 <= status < 300 else route.error_ops if status >= 400 else ()
-        )
-        if ops and response.is_json and response.content:
-            body = response.json
-            for op in ops:
-                body = op.down(body)
-            response.json = body
-        return response
+        return _down(route, response)
+
+
+def _down(route: RoutePlan, response: Response) -> Response:
+    """Translate a newer response down through ``route``'s changes (errors by error ops)."""
+    status = response.status
+    ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
+    if ops and response.is_json and response.content:
+        try:
+            payload = response.json
+        except ValueError:  # a body that says JSON but is not: passed on as it is
+            return response
+        for op in ops:
+            payload = op.down(payload)
+        response.json = payload
+    return response
 
 
 async def _send(send: Send, response: Response, extra: Headers) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from segue_apps.conversations.store import search as store
+
 HIT_KEYS = {"conversation_id", "title", "snippet", "message_count", "created_at", "updated_at"}
 
 
@@ -83,3 +85,70 @@ async def test_search_does_not_see_other_projects(env, api, create):
     await create(other.client, title="pricing secret")
     body = (await api.get("/api/v2/conversations/search", params={"q": "pricing"})).json()
     assert body["data"] == []
+
+
+async def _walk_pages(api, q, limit):
+    """Every hit of ``q`` through next_cursor, as (id, snippet) pairs, plus the page count."""
+    hits, cursor, pages = [], None, 0
+    while True:
+        params = {"q": q, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        response = await api.get("/api/v2/conversations/search", params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages += 1
+        hits += [(hit["conversation_id"], hit["snippet"]) for hit in page["data"]]
+        cursor = page["pagination"]["next_cursor"]
+        if cursor is None:
+            return hits, pages
+
+
+async def test_search_plans_agree(env, api, create, monkeypatch):
+    """The indexed plan, the walk, and a walk that runs out of budget give the same pages.
+
+    Covers ties on updated_at (cursor pagination), title and content matches, snippets
+    from the first matching message, ASCII-only case folding for ASCII queries (the
+    Kelvin sign and long s are not k and s) and Unicode folding for non-ASCII queries.
+    """
+    other = await env.new_project()
+    await create(other.client, title="Kubernetes elsewhere")
+    made = []
+    for i in range(12):
+        messages = [{"role": "user", "content": f"filler {i}"}]
+        if i % 3 == 0:
+            messages.append({"role": "assistant", "content": f"run KUBERNETES job {i}"})
+        if i % 4 == 0:
+            messages.append({"role": "user", "content": f"again kubernetes {i}"})
+        if i == 5:
+            messages.append({"role": "user", "content": "\u212aubernetes with a Kelvin sign"})
+        if i == 7:
+            messages.append({"role": "user", "content": "ÉCOLE and Kube\u017ftes"})
+        title = "Kubernetes title" if i in (2, 9) else f"chat {i}"
+        made.append((await create(api, title=title, messages=messages))["conversation_id"])
+        if i % 3 == 2:  # groups of three share updated_at: the cursor must break the ties
+            env.clock.advance(1)
+    queries = ("kubernetes", "ubernetes", "KUBE", "école", "kube\u017f", "es", "zzz")
+    results = {}
+    for name, cap, budget in (("indexed", 10**9, 0), ("walk", 1, 10), ("budget", 1, 1)):
+        monkeypatch.setattr(store, "PROBE_CAP", cap)
+        monkeypatch.setattr(store, "WALK_BUDGET", budget)
+        monkeypatch.setattr(store, "PG_WALK_BUDGET", budget)
+        results[name] = {q: await _walk_pages(api, q, limit=2) for q in queries}
+    assert results["walk"] == results["indexed"]
+    assert results["budget"] == results["indexed"]
+    hits = {
+        q: [made.index(cid) for cid, _ in found] for q, (found, _) in results["indexed"].items()
+    }
+    for found in hits.values():  # newest first: updated_at grows every three conversations
+        assert [i // 3 for i in found] == sorted((i // 3 for i in found), reverse=True)
+    # PostgreSQL ILIKE folds the Kelvin sign to k; SQLite LIKE (ASCII folding) does not.
+    kelvin = {5} if env.db_url.startswith("postgresql") else set()
+    assert set(hits["kubernetes"]) == {0, 2, 3, 4, 6, 8, 9} | kelvin
+    assert set(hits["ubernetes"]) == {0, 2, 3, 4, 5, 6, 8, 9}
+    assert set(hits["KUBE"]) == {0, 2, 3, 4, 6, 7, 8, 9} | kelvin
+    assert hits["école"] == hits["kube\u017f"] == [7]
+    assert set(hits["es"]) == {0, 2, 3, 4, 5, 6, 7, 8, 9}
+    assert hits["zzz"] == []
+    snippets = dict(results["indexed"]["kubernetes"][0])
+    assert snippets[made[9]] == "Kubernetes title"
+    assert snippets[made[0]] == "run KUBERNETES job 0"
+    assert snippets[made[8]] == "again kubernetes 8"

@@ -6,7 +6,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue_apps.common.db import Database
 from segue_apps.workspace.cells import iso
@@ -44,12 +43,10 @@ def _batch(row: Any, with_outcomes: bool) -> dict[str, Any]:
     return out
 
 
-async def find_outcomes(
-    conn: AsyncConnection, workspace_id: str, batch_id: str
-) -> dict[str, Any] | None:
+def find_outcomes(conn: sa.Connection, workspace_id: str, batch_id: str) -> dict[str, Any] | None:
     """Return a recorded upsert's result (as first answered), or ``None``."""
     row = (
-        await conn.execute(
+        conn.execute(
             sa.select(b.table_id, b.outcomes).where(
                 b.workspace_id == workspace_id, b.id == batch_id
             )

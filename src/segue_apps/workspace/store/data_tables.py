@@ -12,8 +12,8 @@ from segue_apps.common.db import Database
 from segue_apps.common.ids import new_id
 from segue_apps.workspace.cells import iso, slugify
 from segue_apps.workspace.errors import WorkspaceError
-from segue_apps.workspace.store import pagination
-from segue_apps.workspace.store.tables import columns, data_tables, rows
+from segue_apps.workspace.store import _driver, pagination
+from segue_apps.workspace.store.tables import columns, data_tables, table_row_count
 
 t = data_tables.c
 c = columns.c
@@ -84,6 +84,44 @@ async def require_table(
     return row
 
 
+_TABLE_AND_COLUMNS = (
+    sa.select(
+        t.id,
+        t.name,
+        t.created_at,
+        t.updated_at,
+        table_row_count,
+        c.id,
+        c.name,
+        c.slug,
+        c.type,
+        c.kind,
+        c.auto_trigger,
+        c.match_indexed,
+    )
+    .select_from(data_tables.outerjoin(columns, c.table_id == t.id))
+    .where(t.id == sa.bindparam("table_id"), t.workspace_id == sa.bindparam("workspace_id"))
+    .order_by(c.position)
+)
+
+
+def table_and_columns(
+    conn: sa.Connection, workspace_id: str, table_id: str, app_url: str
+) -> tuple[Any, list[Column], int]:
+    """Return ``((id, name, created_at, updated_at), columns, row count)`` in one query.
+
+    Raises the 404 of :func:`table_not_found` for a missing or foreign table.
+    """
+    found = conn.execute(
+        _TABLE_AND_COLUMNS, {"table_id": table_id, "workspace_id": workspace_id}
+    ).all()
+    if not found:
+        raise table_not_found(workspace_id, app_url)
+    first = found[0]
+    cols = [Column(*row[5:]) for row in found if row[5] is not None]
+    return tuple(first[:4]), cols, int(first[4])
+
+
 def _table_dict(
     row: Any, workspace_id: str, cols: list[Column], lead_count: int, app_url: str
 ) -> dict[str, Any]:
@@ -109,17 +147,12 @@ def _table_dict(
     }
 
 
-async def _lead_count(conn: AsyncConnection, table_id: str) -> int:
-    count = await conn.execute(sa.select(sa.func.count()).where(rows.c.table_id == table_id))
-    return int(count.scalar_one())
-
-
 async def get(db: Database, workspace_id: str, table_id: str, app_url: str) -> dict[str, Any]:
     """Return one table object."""
-    async with db.engine.connect() as conn:
-        row = await require_table(conn, workspace_id, table_id, app_url)
-        cols = await load_columns(conn, table_id)
-        return _table_dict(row, workspace_id, cols, await _lead_count(conn, table_id), app_url)
+    row, cols, lead_count = await _driver.run(
+        db, False, table_and_columns, workspace_id, table_id, app_url
+    )
+    return _table_dict(row, workspace_id, cols, lead_count, app_url)
 
 
 async def list_page(
@@ -132,7 +165,7 @@ async def list_page(
         ).scalar_one()
         found = (
             await conn.execute(
-                sa.select(t.id, t.name, t.created_at, t.updated_at)
+                sa.select(t.id, t.name, t.created_at, t.updated_at, table_row_count)
                 .where(t.workspace_id == workspace_id)
                 .order_by(t.created_at, t.id)
                 .limit(page_size)
@@ -144,7 +177,7 @@ async def list_page(
                 row,
                 workspace_id,
                 await load_columns(conn, row[0]),
-                await _lead_count(conn, row[0]),
+                int(row[4]),
                 app_url,
             )
             for row in found

@@ -10,8 +10,13 @@ import sqlalchemy as sa
 from segue_apps.common.db import Database
 from segue_apps.workspace.cells import flat_row, iso
 from segue_apps.workspace.errors import WorkspaceError
-from segue_apps.workspace.store import pagination
-from segue_apps.workspace.store.data_tables import Column, load_columns, require_table
+from segue_apps.workspace.store import _driver, pagination
+from segue_apps.workspace.store.data_tables import (
+    Column,
+    load_columns,
+    require_table,
+    table_and_columns,
+)
 from segue_apps.workspace.store.tables import rows
 
 r = rows.c
@@ -30,26 +35,43 @@ def _typed(row: Any, cols: list[Column]) -> dict[str, Any]:
     }
 
 
+def _page(
+    conn: sa.Connection,
+    workspace_id: str,
+    table_id: str,
+    page_no: int,
+    page_size: int,
+    app_url: str,
+) -> tuple[list[Column], list[Any], dict[str, Any]]:
+    _, cols, total = table_and_columns(conn, workspace_id, table_id, app_url)
+    offset = page_no * page_size
+    if offset >= total:  # past the end (the count is exact: kept in the writing transaction)
+        return cols, [], pagination(page_no, page_size, total)
+    query = sa.select(r.id, r.cells, r.created_at, r.updated_at).where(r.table_id == table_id)
+    if offset:
+        # Skip ``offset`` rows on the (table_id, pk) index alone, then read one page from
+        # there: OFFSET on the full select would fetch every skipped row's cells.
+        start = (
+            sa.select(r.pk)
+            .where(r.table_id == table_id)
+            .order_by(r.pk)
+            .limit(1)
+            .offset(offset)
+            .scalar_subquery()
+        )
+        query = query.where(r.pk >= start)
+    found = conn.execute(query.order_by(r.pk).limit(page_size)).all()
+    return cols, list(found), pagination(page_no, page_size, total)
+
+
 async def page(
     db: Database, workspace_id: str, table_id: str, page_no: int, page_size: int, app_url: str
 ) -> tuple[list[Column], list[Any], dict[str, Any]]:
-    """Return ``(columns, row records, pagination)`` of one page, in insertion order."""
-    async with db.engine.connect() as conn:
-        await require_table(conn, workspace_id, table_id, app_url)
-        cols = await load_columns(conn, table_id)
-        total = (
-            await conn.execute(sa.select(sa.func.count()).where(r.table_id == table_id))
-        ).scalar_one()
-        found = (
-            await conn.execute(
-                sa.select(r.id, r.cells, r.created_at, r.updated_at)
-                .where(r.table_id == table_id)
-                .order_by(r.pk)
-                .limit(page_size)
-                .offset(page_no * page_size)
-            )
-        ).all()
-    return cols, list(found), pagination(page_no, page_size, total)
+    """Return ``(columns, row records, pagination)`` of one page, in insertion order.
+
+    ``pagination.total`` is the table's stored row count, not a ``count(*)``.
+    """
+    return await _driver.run(db, False, _page, workspace_id, table_id, page_no, page_size, app_url)
 
 
 def typed_page(cols: list[Column], found: list[Any], pages: dict[str, Any]) -> dict[str, Any]:

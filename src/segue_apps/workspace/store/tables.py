@@ -134,3 +134,11 @@ batches = sa.Table(
     sa.PrimaryKeyConstraint("workspace_id", "id", name="pk_ws_batches"),
     sa.Index("ix_ws_batches_recent", "workspace_id", "created_at"),
 )
+
+# Columns added by later revisions stay off ``metadata`` (revision 0001 creates the initial
+# schema from it); each revision adds its own, and the store reads them through these.
+
+#: ``ws_tables.row_count`` (revision 0002): the table's rows, kept by triggers on ws_rows.
+table_row_count = sa.sql.expression.ColumnClause(
+    "row_count", sa.BigInteger(), _selectable=data_tables
+)

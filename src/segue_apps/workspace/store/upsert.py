@@ -5,6 +5,10 @@ every match is resolved against :data:`~segue_apps.workspace.store.tables.match_
 with one indexed ``IN`` query, and inserts and updates go out as ``executemany``. Any
 failure (an ambiguous match found half-way included) rolls the table back untouched. A
 known ``batchId`` short-circuits to the recorded outcomes and writes nothing.
+
+The transaction is synchronous Core code handed to :func:`~segue_apps.workspace.store.
+_driver.run`: on SQLite it runs as one call on the driver's thread, not one round-trip
+per statement. The table, its columns (and row count) come back from one query.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue_apps.common.db import Database
 from segue_apps.common.ids import new_id
 from segue_apps.workspace.cells import is_empty, match_text, scalar
 from segue_apps.workspace.errors import WorkspaceError, issues_error
+from segue_apps.workspace.store import _driver
 from segue_apps.workspace.store.batches import find_outcomes
-from segue_apps.workspace.store.data_tables import Column, load_columns, require_table
+from segue_apps.workspace.store.data_tables import Column, table_and_columns
 from segue_apps.workspace.store.tables import (
     batches,
     columns,
@@ -43,6 +47,22 @@ _UPDATE_ROW = (
 )
 _DELETE_MATCH = match_values.delete().where(
     mv.row_id == sa.bindparam("rid"), mv.column_id == sa.bindparam("cid")
+)
+# Statements built once: building (and cache-keying) them per call costs more than
+# running them on SQLite.
+_CANDIDATES = (
+    sa.select(mv.value, r.id, r.cells)
+    .join(rows, r.id == mv.row_id)
+    .where(mv.column_id == sa.bindparam("cid"), mv.value.in_(sa.bindparam("keys", expanding=True)))
+    .order_by(r.pk)
+)
+_INSERT_ROWS = rows.insert()
+_INSERT_MATCH = match_values.insert()
+_INSERT_BATCH = batches.insert()
+_TOUCH_TABLE = (
+    data_tables.update()
+    .where(data_tables.c.id == sa.bindparam("tid"))
+    .values(updated_at=sa.bindparam("now"))
 )
 
 
@@ -86,9 +106,9 @@ def _validate(
     return [by_slug[s] for s in match]
 
 
-async def _index_columns(conn: AsyncConnection, table_id: str, todo: list[Column]) -> None:
+def _index_columns(conn: sa.Connection, table_id: str, todo: list[Column]) -> None:
     """Backfill :data:`match_values` for columns used for matching the first time."""
-    found = await conn.execute(sa.select(r.id, r.cells).where(r.table_id == table_id))
+    found = conn.execute(sa.select(r.id, r.cells).where(r.table_id == table_id))
     entries = []
     for row_id, text in found:
         cells = orjson.loads(text)
@@ -99,36 +119,31 @@ async def _index_columns(conn: AsyncConnection, table_id: str, todo: list[Column
                     {"row_id": row_id, "column_id": col.id, "value": match_text(cell["value"])}
                 )
     if entries:
-        await conn.execute(match_values.insert(), entries)
-    await conn.execute(
+        conn.execute(match_values.insert(), entries)
+    conn.execute(
         columns.update()
         .where(columns.c.id.in_([col.id for col in todo]))
         .values(match_indexed=True)
     )
 
 
-async def _candidates(
-    conn: AsyncConnection, first: Column, keys: list[str]
+def _candidates(
+    conn: sa.Connection, first: Column, keys: list[str]
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    found = await conn.execute(
-        sa.select(mv.value, r.id, r.cells)
-        .join(rows, r.id == mv.row_id)
-        .where(mv.column_id == first.id, mv.value.in_(keys))
-        .order_by(r.pk)
-    )
+    found = conn.execute(_CANDIDATES, {"cid": first.id, "keys": keys})
     out: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for value, row_id, cells in found:
         out[value].append((row_id, orjson.loads(cells)))
     return out
 
 
-async def _check_credits(
-    conn: AsyncConnection, workspace_id: str, cols: list[Column], app_url: str
+def _check_credits(
+    conn: sa.Connection, workspace_id: str, cols: list[Column], app_url: str
 ) -> None:
     if not any(col.auto_trigger and col.kind != "input" for col in cols):
         return
     balance = (
-        await conn.execute(
+        conn.execute(
             sa.select(orgs.c.credits_balance)
             .join(workspaces, workspaces.c.org_id == orgs.c.id)
             .where(workspaces.c.id == workspace_id)
@@ -148,8 +163,8 @@ async def _check_credits(
         )
 
 
-async def _apply(
-    conn: AsyncConnection,
+def _apply(
+    conn: sa.Connection,
     table_id: str,
     cols: list[Column],
     match_cols: list[Column],
@@ -159,12 +174,12 @@ async def _apply(
     by_slug = {col.slug: col for col in cols}
     todo = [col for col in match_cols if not col.indexed]
     if todo:
-        await _index_columns(conn, table_id, todo)
+        _index_columns(conn, table_id, todo)
         by_slug.update({col.slug: replace(col, indexed=True) for col in todo})
     if match_cols:
         first = match_cols[0]
         keys = [match_text(row[first.slug]) for row in body_rows]
-        candidates = await _candidates(conn, first, keys)
+        candidates = _candidates(conn, first, keys)
     else:  # insert only: no row matches anything
         keys, candidates = [""] * len(body_rows), {}
     inserts: list[dict[str, Any]] = []
@@ -233,13 +248,13 @@ async def _apply(
             {"index": i, "rowId": row_id, "outcome": "updated" if changed else "skipped"}
         )
     if inserts:
-        await conn.execute(rows.insert(), inserts)
+        _driver.executemany(conn, _INSERT_ROWS, inserts)
     if updates:
-        await conn.execute(_UPDATE_ROW, updates)
+        _driver.executemany(conn, _UPDATE_ROW, updates)
     if stale:
-        await conn.execute(_DELETE_MATCH, stale)
+        _driver.executemany(conn, _DELETE_MATCH, stale)
     if index_rows:
-        await conn.execute(match_values.insert(), index_rows)
+        _driver.executemany(conn, _INSERT_MATCH, index_rows)
     return outcomes
 
 
@@ -249,6 +264,50 @@ def counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
     for item in outcomes:
         out[item["outcome"]] += 1
     return out
+
+
+def _upsert(
+    conn: sa.Connection,
+    workspace_id: str,
+    table_id: str,
+    body: dict[str, Any],
+    app_url: str,
+    now: int,
+    given: str | None,
+    batch_id: str,
+) -> tuple[bool, dict[str, Any]]:
+    # A fresh server-made id cannot have been recorded: skip the look-up.
+    recorded = None if given is None else find_outcomes(conn, workspace_id, given)
+    if recorded is not None:
+        return False, recorded
+    if conn.dialect.name == "postgresql":
+        # Serialise upserts of one table so two calls cannot both insert one key.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": table_id})
+    _, cols, _ = table_and_columns(conn, workspace_id, table_id, app_url)
+    match_cols = _validate(cols, body["rows"], body["matchColumns"])
+    outcomes = _apply(conn, table_id, cols, match_cols, body["rows"], now)
+    if body.get("enrich", True) and any(o["outcome"] == "inserted" for o in outcomes):
+        _check_credits(conn, workspace_id, cols, app_url)
+    conn.execute(
+        _INSERT_BATCH,
+        {
+            "workspace_id": workspace_id,
+            "id": batch_id,
+            "table_id": table_id,
+            "type": "upsert",
+            "enrich": body.get("enrich", True),
+            "row_count": len(outcomes),
+            "outcomes": orjson.dumps(outcomes).decode(),
+            "created_at": now,
+        },
+    )
+    conn.execute(_TOUCH_TABLE, {"tid": table_id, "now": now})
+    return True, {
+        "batchId": batch_id,
+        "tableId": table_id,
+        "counts": counts(outcomes),
+        "outcomes": outcomes,
+    }
 
 
 async def upsert(
@@ -263,48 +322,12 @@ async def upsert(
     given: str | None = body.get("batchId")
     batch_id = given or str(uuid.uuid4())
     try:
-        async with db.writer.begin() as conn:
-            # A fresh server-made id cannot have been recorded: skip the look-up.
-            recorded = None if given is None else await find_outcomes(conn, workspace_id, given)
-            if recorded is not None:
-                return False, recorded
-            await require_table(conn, workspace_id, table_id, app_url)
-            if conn.dialect.name == "postgresql":
-                # Serialise upserts of one table so two calls cannot both insert one key.
-                await conn.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": table_id}
-                )
-            cols = await load_columns(conn, table_id)
-            match_cols = _validate(cols, body["rows"], body["matchColumns"])
-            outcomes = await _apply(conn, table_id, cols, match_cols, body["rows"], now)
-            if body.get("enrich", True) and any(o["outcome"] == "inserted" for o in outcomes):
-                await _check_credits(conn, workspace_id, cols, app_url)
-            await conn.execute(
-                batches.insert(),
-                {
-                    "workspace_id": workspace_id,
-                    "id": batch_id,
-                    "table_id": table_id,
-                    "type": "upsert",
-                    "enrich": body.get("enrich", True),
-                    "row_count": len(outcomes),
-                    "outcomes": orjson.dumps(outcomes).decode(),
-                    "created_at": now,
-                },
-            )
-            await conn.execute(
-                data_tables.update().where(data_tables.c.id == table_id).values(updated_at=now)
-            )
+        return await _driver.run(
+            db, True, _upsert, workspace_id, table_id, body, app_url, now, given, batch_id
+        )
     except sa.exc.IntegrityError:
         # A concurrent call with the same batchId committed first: answer as its replay.
-        async with db.engine.connect() as conn:
-            recorded = await find_outcomes(conn, workspace_id, batch_id)
+        recorded = await _driver.run(db, False, find_outcomes, workspace_id, batch_id)
         if recorded is None:
             raise
         return False, recorded
-    return True, {
-        "batchId": batch_id,
-        "tableId": table_id,
-        "counts": counts(outcomes),
-        "outcomes": outcomes,
-    }

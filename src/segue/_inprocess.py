@@ -27,11 +27,14 @@ def scope_for(base: Scope, request: Request, path: str, body: bytes) -> Scope:
     return scope
 
 
-async def call(app: ASGIApp, scope: Scope, body: bytes, receive: Receive | None = None) -> Response:
+async def call(
+    app: ASGIApp, scope: Scope, body: bytes | None, receive: Receive | None = None
+) -> Response:
     """Run ``app`` on ``scope`` with ``body``; return everything it sent.
 
     ``receive`` (the client's own) is handed on after the body so the app still sees a
     real disconnect; without it, later receives wait forever, as an idle client would.
+    With ``body`` ``None`` the app reads the client's body from ``receive`` itself.
     """
     sent_body = False
 
@@ -39,7 +42,7 @@ async def call(app: ASGIApp, scope: Scope, body: bytes, receive: Receive | None 
         nonlocal sent_body
         if not sent_body:
             sent_body = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body or b"", "more_body": False}
         if receive is not None:
             return await receive()
         await asyncio.Event().wait()
@@ -57,7 +60,10 @@ async def call(app: ASGIApp, scope: Scope, body: bytes, receive: Receive | None 
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, receive_once, send)
+    if body is None and receive is not None:
+        await app(scope, receive, send)
+    else:
+        await app(scope, receive_once, send)
     return Response(status, headers=headers, body=b"".join(chunks))
 
 

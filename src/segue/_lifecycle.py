@@ -7,6 +7,7 @@ true`` some providers still send), RFC 8594 (``Sunset`` as an IMF-fixdate) and R
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -143,3 +144,34 @@ class Lifecycle:
         if self.migration_url:
             text += f"; migrate as described at {self.migration_url}"
         return text
+
+
+class Gate:
+    """A version's lifecycle answers, cached between its transitions.
+
+    Between two transitions (deprecation, sunset, brownout edges) the answers cannot change,
+    so a request costs one float comparison; crossing an edge, in either direction since
+    tests move clocks back, recomputes them. Concurrent recomputes write the same values.
+    """
+
+    __slots__ = ("_edges", "_from", "_until", "gone", "headers", "lifecycle")
+
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        moments = [lifecycle.deprecated_at, lifecycle.sunset_at]
+        for brownout in lifecycle.brownouts:
+            moments += [brownout.start, brownout.end]
+        self._edges = sorted(m.timestamp() for m in moments if m is not None)
+        self._from, self._until = math.inf, -math.inf
+        self.gone = False
+        self.headers: Headers = []
+
+    def at(self, timestamp: float) -> Gate:
+        """The answers at ``timestamp`` (epoch seconds)."""
+        if not self._from <= timestamp < self._until:
+            now = datetime.fromtimestamp(timestamp, UTC)
+            self.gone = self.lifecycle.gone(now)
+            self.headers = self.lifecycle.response_headers(now)
+            self._from = max((e for e in self._edges if e <= timestamp), default=-math.inf)
+            self._until = min((e for e in self._edges if e > timestamp), default=math.inf)
+        return self

@@ -7,6 +7,7 @@ each version step, handled once by the app, and translated down again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,7 +19,7 @@ from segue._adapters import Caller
 from segue._errorbody import ErrorBody, default_error_body
 from segue._errors import ConflictError, DeclarationError
 from segue._exchange import Request, Response, header, is_json, parse_query
-from segue._lifecycle import Clock, system_clock
+from segue._lifecycle import Clock, Gate, system_clock
 from segue._plan import RoutePlan, VersionPlan, compile_version
 from segue._routes import RouteKey
 from segue._site import Site
@@ -88,6 +89,11 @@ class Segue:
             s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
         }
         self.site = Site(self, discovery_path)
+        self._gates = [Gate(v.lifecycle) for v in self.versions]
+        # The real clock is read as a float; an injected one (tests) through its datetime.
+        self._timestamp: Callable[[], float] = (
+            time.time if clock is system_clock else lambda: clock().timestamp()
+        )
         lifecycle = newest.lifecycle
         self._newest_plain = not (
             lifecycle.deprecated_at or lifecycle.sunset_at or lifecycle.brownouts
@@ -166,12 +172,11 @@ class Segue:
         route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
         if route is not None:  # matched before the gate: a 410 still says who called what
             scope["segue.route"] = str(route.key)
-        now = self.clock()
-        lifecycle = version.lifecycle
-        extra = lifecycle.response_headers(now)
-        if lifecycle.gone(now):
-            response = self.error(index, 410, "GONE", lifecycle.gone_message(version.name, now))
-            await _send(send, response, extra)
+        gate = self._gates[index].at(self._timestamp())
+        extra = gate.headers
+        if gate.gone:
+            message = version.lifecycle.gone_message(version.name, self.clock())
+            await _send(send, self.error(index, 410, "GONE", message), extra)
             return
         if index == 0 and scope["path"].startswith(self.newest_prefix):
             await self._pass_through(scope, receive, send, extra)
@@ -197,7 +202,6 @@ class Segue:
     ) -> Response:
         """The common case compiled flat: one version step, one call, same path below the
         prefix. Does what ``serve`` does, without its generality."""
-        body = await _inprocess.read_body(receive)
         headers = scope["headers"]
         query_string = scope["query_string"]
         if route.query_ops:
@@ -205,7 +209,10 @@ class Segue:
             for query_op in route.query_ops:
                 pairs = query_op.up_query(pairs)
             query_string = urlencode(pairs).encode()
-        if route.request_ops and body and is_json(headers, default=True):
+        body = None  # None: the client's body streams through untouched
+        if route.request_ops:
+            body = await _inprocess.read_body(receive)
+        if body and is_json(headers, default=True):
             try:
                 parsed = orjson.loads(body)
             except ValueError:  # malformed JSON: passed on untouched for the app's own 400

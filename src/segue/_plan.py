@@ -92,12 +92,14 @@ class VersionPlan:
     version: Version
     routes: list[RoutePlan]
     error_ops: list[BodyChange]  # version-wide, for errors raised by segue itself
-    by_method: dict[str, list[RoutePlan]] = field(init=False)
+    by_method: dict[tuple[str, int], list[RoutePlan]] = field(init=False)
 
     def __post_init__(self) -> None:
+        # Routes bucketed by method and segment count: a request tries only its own bucket.
         self.by_method = {}
         for plan in sorted(self.routes, key=lambda p: specificity(p.key)):
-            self.by_method.setdefault(plan.key.method, []).append(plan)
+            bucket = (plan.key.method, plan.key.path.count("/"))
+            self.by_method.setdefault(bucket, []).append(plan)
 
     @property
     def keys(self) -> list[RouteKey]:
@@ -105,7 +107,7 @@ class VersionPlan:
 
     def match(self, method: str, path: str) -> tuple[RoutePlan | None, dict[str, str], set[str]]:
         """The route for ``method path`` and its parameters; else the methods ``path`` allows."""
-        for plan in self.by_method.get(method, ()):
+        for plan in self.by_method.get((method, path.count("/")), ()):
             found = plan.pattern.match(path)
             if found:
                 return plan, found.groupdict(), set()

@@ -51,6 +51,12 @@ class EnumMapped(BodyChange):
 
     def down(self, body: Any) -> Any:
         to_old = self.to_old
+        leaf = self.path.leaf
+        if not self.path.parent and type(body) is dict:
+            value = body.get(leaf)
+            if type(value) is str:
+                body[leaf] = to_old.get(value, value)
+                return body
         bp.update(body, self.path, lambda v: to_old.get(v, v))
         return body
 

@@ -48,6 +48,7 @@ class FieldRenamed(BodyChange):
         self.path = bp.parse(path)
         self.new_path = self.path.sibling(new_name)
         self.old_name, self.new_name = self.path.leaf, new_name
+        self.top = not self.path.parent
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
 
@@ -57,6 +58,10 @@ class FieldRenamed(BodyChange):
         return body
 
     def down(self, body: Any) -> Any:
+        if self.top:  # the hot case, without the general walk
+            if type(body) is dict and self.new_name in body:
+                body[self.old_name] = body.pop(self.new_name)
+            return body
         for parent in bp.parents(body, self.new_path):
             bp.rename(parent, self.new_name, self.old_name)
         return body
@@ -83,6 +88,10 @@ class _ValueSource:
         return self.default is not _MISSING or self.compute is not None
 
     def fill(self, body: Any, path: bp.BodyPath) -> None:
+        if not path.parent and type(body) is dict:
+            if path.leaf not in body:
+                body[path.leaf] = self.compute(body) if self.compute is not None else self.default
+            return
         for parent in bp.parents(body, path):
             if path.leaf not in parent:
                 parent[path.leaf] = (
@@ -126,6 +135,10 @@ class FieldAdded(BodyChange):
         return body
 
     def down(self, body: Any) -> Any:
+        if not self.path.parent:
+            if type(body) is dict:
+                body.pop(self.path.leaf, None)
+            return body
         bp.pop(body, self.path)
         return body
 

@@ -7,7 +7,7 @@ a :class:`Caller` carrying the workspace, its organisation, the database and the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends
@@ -26,6 +26,10 @@ _LOOKUP = (
     .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
     .where(api_keys.c.key_hash == sa.bindparam("key_hash"))
 )
+
+
+def _lookup(conn: sa.Connection, key_hash: str) -> sa.Row[*tuple[Any, ...]] | None:
+    return conn.execute(_LOOKUP, {"key_hash": key_hash}).first()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +59,7 @@ async def authenticate(
         raise _unauthorized("Invalid API key")
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.db
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(_LOOKUP, {"key_hash": hash_key(token)})).first()
+    row = await db.run(_lookup, hash_key(token))
     if row is None or not hash_matches(token, row[0]):
         raise _unauthorized("Invalid API key")
     return Caller(row[1], row[2], db, settings, settings.clock())

@@ -38,6 +38,12 @@ def after_cursor(cursor: Cursor, descending: bool) -> sa.ColumnElement[bool]:
     return sa.or_(c.updated_at > cursor.ms, sa.and_(c.updated_at == cursor.ms, c.id > cursor.id))
 
 
+def _insert(conn: sa.Connection, values: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    conn.execute(sa.insert(conversations).values(values))
+    if rows:
+        conn.execute(sa.insert(messages), rows)
+
+
 async def create(
     db: Database, project_id: str, body: ConversationCreate, now: int
 ) -> dict[str, Any]:
@@ -56,63 +62,72 @@ async def create(
         "updated_at": now,
     }
     try:
-        async with db.writer.begin() as conn:
-            await conn.execute(sa.insert(conversations).values(values))
-            if rows:
-                await conn.execute(sa.insert(messages), rows)
+        await db.run(_insert, values, rows, write=True)
     except IntegrityError:
         raise _conflict(body.external_id) from None
     return _rows.conversation([values[col.name] for col in _rows.CONVERSATION_COLUMNS])
+
+
+def _get(
+    conn: sa.Connection, project_id: str, conversation_id: str, with_messages: bool
+) -> dict[str, Any]:
+    row = conn.execute(
+        sa.select(*_rows.CONVERSATION_COLUMNS).where(
+            c.id == conversation_id, c.project_id == project_id
+        )
+    ).first()
+    if row is None:
+        raise not_found("Conversation")
+    result = _rows.conversation(row)
+    if with_messages:
+        found = conn.execute(
+            sa.select(*_rows.MESSAGE_COLUMNS)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.seq)
+        )
+        result["messages"] = [_rows.message(m) for m in found]
+    return result
 
 
 async def get(
     db: Database, project_id: str, conversation_id: str, *, with_messages: bool
 ) -> dict[str, Any]:
     """Return one conversation of the project, optionally with all its messages in order."""
-    async with db.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                sa.select(*_rows.CONVERSATION_COLUMNS).where(
-                    c.id == conversation_id, c.project_id == project_id
-                )
-            )
-        ).first()
-        if row is None:
-            raise not_found("Conversation")
-        result = _rows.conversation(row)
-        if with_messages:
-            found = await conn.execute(
-                sa.select(*_rows.MESSAGE_COLUMNS)
-                .where(messages.c.conversation_id == conversation_id)
-                .order_by(messages.c.seq)
-            )
-            result["messages"] = [_rows.message(m) for m in found]
-    return result
+    return await db.run(_get, project_id, conversation_id, with_messages)
 
 
-async def page(
-    db: Database, project_id: str, *, limit: int, cursor: Cursor | None, descending: bool
+def _page(
+    conn: sa.Connection, project_id: str, limit: int, cursor: Cursor | None, descending: bool
 ) -> dict[str, Any]:
-    """Return ``{data, pagination: {limit, next_cursor, total}}`` ordered by ``updated_at``."""
     order = (c.updated_at.desc(), c.id.desc()) if descending else (c.updated_at, c.id)
     query = sa.select(*_rows.CONVERSATION_COLUMNS).where(c.project_id == project_id)
     if cursor is not None:
         query = query.where(after_cursor(cursor, descending))
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(query.order_by(*order).limit(limit + 1))).all()
-        total = (
-            await conn.execute(
-                sa.select(sa.func.count())
-                .select_from(conversations)
-                .where(c.project_id == project_id)
-            )
-        ).scalar_one()
+    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(conversations).where(c.project_id == project_id)
+    ).scalar_one()
     has_more = len(rows) > limit
     keys = [(row[8], row[0]) for row in rows]
     return {
         "data": [_rows.conversation(row) for row in rows[:limit]],
         "pagination": {"limit": limit, "next_cursor": next_cursor(keys, has_more), "total": total},
     }
+
+
+async def page(
+    db: Database, project_id: str, *, limit: int, cursor: Cursor | None, descending: bool
+) -> dict[str, Any]:
+    """Return ``{data, pagination: {limit, next_cursor, total}}`` ordered by ``updated_at``."""
+    return await db.run(_page, project_id, limit, cursor, descending)
+
+
+def _first(conn: sa.Connection, statement: sa.Update) -> sa.Row[*tuple[Any, ...]] | None:
+    return conn.execute(statement).first()
+
+
+def _rowcount(conn: sa.Connection, statement: sa.Delete) -> int:
+    return conn.execute(statement).rowcount
 
 
 async def patch(
@@ -137,8 +152,7 @@ async def patch(
         .returning(*_rows.CONVERSATION_COLUMNS)
     )
     try:
-        async with db.writer.begin() as conn:
-            row = (await conn.execute(statement)).first()
+        row = await db.run(_first, statement, write=True)
     except IntegrityError:
         raise _conflict(body.external_id) from None
     if row is None:
@@ -148,9 +162,6 @@ async def patch(
 
 async def delete(db: Database, project_id: str, conversation_id: str) -> None:
     """Delete a conversation; its messages and tags go with it (foreign-key cascade)."""
-    async with db.writer.begin() as conn:
-        result = await conn.execute(
-            sa.delete(conversations).where(c.id == conversation_id, c.project_id == project_id)
-        )
-    if result.rowcount == 0:
+    statement = sa.delete(conversations).where(c.id == conversation_id, c.project_id == project_id)
+    if await db.run(_rowcount, statement, write=True) == 0:
         raise not_found("Conversation")

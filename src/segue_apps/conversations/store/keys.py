@@ -94,19 +94,34 @@ async def revoke(db: Database, project_id: str, key_id: str, now: int) -> None:
         raise not_found("API key")
 
 
+_LOOKUP = (
+    sa.select(k.id, k.project_id, projects.c.org_id, k.key_hash, k.last_used_at, k.revoked_at)
+    .join(projects, projects.c.id == k.project_id)
+    .where(k.key_hash == sa.bindparam("key_hash"))
+)
+_TOUCH = (
+    sa.update(api_keys)
+    .where(k.id == sa.bindparam("key_id"))
+    .values(last_used_at=sa.bindparam("now"))
+)
+
+
+def _lookup(conn: sa.Connection, key_hash: str) -> sa.Row[*tuple[Any, ...]] | None:
+    return conn.execute(_LOOKUP, {"key_hash": key_hash}).first()
+
+
+def _touch(conn: sa.Connection, key_id: str, now: int) -> None:
+    conn.execute(_TOUCH, {"key_id": key_id, "now": now})
+
+
 async def authenticate(db: Database, key: str, now: int) -> KeyOwner | None:
-    """Return the owner of an unrevoked ``key``, or ``None``."""
-    key_hash = hash_key(key)
-    query = (
-        sa.select(k.id, k.project_id, projects.c.org_id, k.key_hash, k.last_used_at, k.revoked_at)
-        .join(projects, projects.c.id == k.project_id)
-        .where(k.key_hash == key_hash)
-    )
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(query)).first()
+    """Return the owner of an unrevoked ``key``, or ``None``.
+
+    One read; the ``last_used_at`` refresh, when due, is a second (write) transaction.
+    """
+    row = await db.run(_lookup, hash_key(key))
     if row is None or row[5] is not None or not hash_matches(key, row[3]):
         return None
     if row[4] is None or now - row[4] >= LAST_USED_RESOLUTION_MS:
-        async with db.writer.begin() as conn:
-            await conn.execute(sa.update(api_keys).where(k.id == row[0]).values(last_used_at=now))
+        await db.run(_touch, row[0], now, write=True)
     return KeyOwner(key_id=row[0], project_id=row[1], org_id=row[2])

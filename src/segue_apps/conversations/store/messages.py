@@ -66,15 +66,18 @@ async def append(
         )
         .returning(c.message_count)
     )
-    async with db.writer.begin() as conn:
-        count = (await conn.execute(bump)).scalar_one_or_none()
-        if count is None:
-            raise not_found("Conversation")
-        first = count - len(rows)
-        for i, row in enumerate(rows):
-            row["seq"] = first + i
-        await conn.execute(sa.insert(messages), rows)
+    await db.run(_append, bump, rows, write=True)
     return [_public(row) for row in rows]
+
+
+def _append(conn: sa.Connection, bump: sa.Update, rows: list[dict[str, Any]]) -> None:
+    count = conn.execute(bump).scalar_one_or_none()
+    if count is None:
+        raise not_found("Conversation")
+    first = count - len(rows)
+    for i, row in enumerate(rows):
+        row["seq"] = first + i
+    conn.execute(sa.insert(messages), rows)
 
 
 async def page(
@@ -85,30 +88,31 @@ async def page(
     ``after`` is a message id of this conversation (continue after it) or a timestamp in
     ms (messages created later); ``next_cursor`` is the id of the page's last message.
     """
+    return await db.run(_page, project_id, conversation_id, limit, after)
+
+
+def _page(
+    conn: sa.Connection, project_id: str, conversation_id: str, limit: int, after: str | None
+) -> dict[str, Any]:
     query = sa.select(*_rows.MESSAGE_COLUMNS).where(m.conversation_id == conversation_id)
-    async with db.engine.connect() as conn:
-        found = await conn.execute(
-            sa.select(c.id).where(c.id == conversation_id, c.project_id == project_id)
-        )
-        if found.first() is None:
-            raise not_found("Conversation")
-        if after:
-            seq = (
-                await conn.execute(
-                    sa.select(m.seq).where(m.id == after, m.conversation_id == conversation_id)
-                )
-            ).scalar_one_or_none()
-            if seq is not None:
-                query = query.where(m.seq > seq)
-            elif after.isdigit() and len(after) <= 18:
-                query = query.where(m.created_at > int(after))
-            else:
-                raise APIError(
-                    400,
-                    "INVALID_CURSOR",
-                    "after must be a message id of this conversation or a timestamp in ms",
-                )
-        rows = (await conn.execute(query.order_by(m.seq).limit(limit + 1))).all()
+    found = conn.execute(sa.select(c.id).where(c.id == conversation_id, c.project_id == project_id))
+    if found.first() is None:
+        raise not_found("Conversation")
+    if after:
+        seq = conn.execute(
+            sa.select(m.seq).where(m.id == after, m.conversation_id == conversation_id)
+        ).scalar_one_or_none()
+        if seq is not None:
+            query = query.where(m.seq > seq)
+        elif after.isdigit() and len(after) <= 18:
+            query = query.where(m.created_at > int(after))
+        else:
+            raise APIError(
+                400,
+                "INVALID_CURSOR",
+                "after must be a message id of this conversation or a timestamp in ms",
+            )
+    rows = conn.execute(query.order_by(m.seq).limit(limit + 1)).all()
     has_more = len(rows) > limit
     data = [_rows.message(row) for row in rows[:limit]]
     cursor = data[-1]["id"] if has_more else None

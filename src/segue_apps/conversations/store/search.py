@@ -40,7 +40,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue_apps.common.db import Database
 from segue_apps.common.pagination import Cursor, next_cursor
@@ -204,35 +203,48 @@ class _Plans:
         return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
 
 
-async def _hits(
-    conn: AsyncConnection, plans: _Plans, cursor: Cursor | None, want: int
+def _hits(
+    conn: sa.Connection, plans: _Plans, cursor: Cursor | None, want: int
 ) -> Sequence[sa.Row[*tuple[Any, ...]]]:
     """The first ``want`` matching conversations after ``cursor``, in result order."""
     after, params = _after(cursor)
     params |= plans.params | {"limit": want}
     if plans.fts_only:
-        return (await conn.execute(plans.indexed_hits(after), params)).all()
+        return (conn.execute(plans.indexed_hits(after), params)).all()
     if not plans.indexed:
-        return (await conn.execute(plans.walk_hits(after, bounded=False), params)).all()
+        return (conn.execute(plans.walk_hits(after, bounded=False), params)).all()
     budget = (PG_WALK_BUDGET if plans.postgres else WALK_BUDGET) * want
     if budget == 0:  # the walk turned off
-        return (await conn.execute(plans.indexed_hits(after), params)).all()
-    probe = await conn.execute(plans.probe(after), params | {"cap": PROBE_CAP, "skip": budget - 1})
+        return (conn.execute(plans.indexed_hits(after), params)).all()
+    probe = conn.execute(plans.probe(after), params | {"cap": PROBE_CAP, "skip": budget - 1})
     matches, bound_ms, bound_id = probe.one()
     if matches < PROBE_CAP:
-        return (await conn.execute(plans.indexed_hits(after), params)).all()
+        return (conn.execute(plans.indexed_hits(after), params)).all()
     if bound_ms is None:  # the budget covers every remaining conversation
-        return (await conn.execute(plans.walk_hits(after, bounded=False), params)).all()
+        return (conn.execute(plans.walk_hits(after, bounded=False), params)).all()
     bound = {"bound_ms": bound_ms, "bound_id": bound_id}
-    rows = (await conn.execute(plans.walk_hits(after, bounded=True), params | bound)).all()
+    rows = (conn.execute(plans.walk_hits(after, bounded=True), params | bound)).all()
     if len(rows) == want:
         return rows
     rest, rest_params = _after(Cursor(bound_ms, bound_id), "rest")
-    more = await conn.execute(
+    more = conn.execute(
         plans.indexed_hits(f"{after} {rest}"),
         params | rest_params | {"limit": want - len(rows)},
     )
     return [*rows, *more.all()]
+
+
+def _search(
+    conn: sa.Connection, plans: _Plans, query: str, cursor: Cursor | None, limit: int
+) -> tuple[Sequence[sa.Row[*tuple[Any, ...]]], dict[str, str]]:
+    """The hits (up to ``limit + 1``) and the first matching message of those that need one."""
+    rows = _hits(conn, plans, cursor, limit + 1)
+    need_content = [row[0] for row in rows[:limit] if row[1] is None or find(row[1], query) < 0]
+    contents: dict[str, str] = {}
+    if need_content:
+        found = conn.execute(plans.first_messages(), plans.params | {"ids": need_content})
+        contents = {row[0]: row[1] for row in found if row[1] is not None}
+    return rows, contents
 
 
 async def search(
@@ -240,14 +252,8 @@ async def search(
 ) -> dict[str, Any]:
     """Return ``{data: [hit…], pagination: {limit, next_cursor}}`` for ``query``."""
     plans = _Plans(db.dialect, project_id, query)
-    async with db.engine.connect() as conn:
-        rows = await _hits(conn, plans, cursor, limit + 1)
-        page = rows[:limit]
-        need_content = [row[0] for row in page if row[1] is None or find(row[1], query) < 0]
-        contents: dict[str, str] = {}
-        if need_content:
-            found = await conn.execute(plans.first_messages(), plans.params | {"ids": need_content})
-            contents = {row[0]: row[1] for row in found if row[1] is not None}
+    rows, contents = await db.run(_search, plans, query, cursor, limit)
+    page = rows[:limit]
     data = [
         {
             "conversation_id": row[0],

@@ -12,7 +12,7 @@ from segue_apps.common.db import Database
 from segue_apps.common.ids import new_id
 from segue_apps.workspace.cells import iso, slugify
 from segue_apps.workspace.errors import WorkspaceError
-from segue_apps.workspace.store import _driver, pagination
+from segue_apps.workspace.store import pagination
 from segue_apps.workspace.store.tables import columns, data_tables, table_row_count
 
 t = data_tables.c
@@ -149,9 +149,7 @@ def _table_dict(
 
 async def get(db: Database, workspace_id: str, table_id: str, app_url: str) -> dict[str, Any]:
     """Return one table object."""
-    row, cols, lead_count = await _driver.run(
-        db, False, table_and_columns, workspace_id, table_id, app_url
-    )
+    row, cols, lead_count = await db.run(table_and_columns, workspace_id, table_id, app_url)
     return _table_dict(row, workspace_id, cols, lead_count, app_url)
 
 

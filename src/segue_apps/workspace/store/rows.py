@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from segue_apps.common.db import Database
 from segue_apps.workspace.cells import flat_row, iso
 from segue_apps.workspace.errors import WorkspaceError
-from segue_apps.workspace.store import _driver, pagination
+from segue_apps.workspace.store import pagination
 from segue_apps.workspace.store.data_tables import (
     Column,
     load_columns,
@@ -71,7 +71,7 @@ async def page(
 
     ``pagination.total`` is the table's stored row count, not a ``count(*)``.
     """
-    return await _driver.run(db, False, _page, workspace_id, table_id, page_no, page_size, app_url)
+    return await db.run(_page, workspace_id, table_id, page_no, page_size, app_url)
 
 
 def typed_page(cols: list[Column], found: list[Any], pages: dict[str, Any]) -> dict[str, Any]:

@@ -6,16 +6,19 @@ with one indexed ``IN`` query, and inserts and updates go out as ``executemany``
 failure (an ambiguous match found half-way included) rolls the table back untouched. A
 known ``batchId`` short-circuits to the recorded outcomes and writes nothing.
 
-The transaction is synchronous Core code handed to :func:`~segue_apps.workspace.store.
-_driver.run`: on SQLite it runs as one call on the driver's thread, not one round-trip
-per statement. The table, its columns (and row count) come back from one query.
+The transaction is synchronous Core code handed to
+:meth:`~segue_apps.common.db.Database.run`: on SQLite it runs as one call on a database
+thread, not one round-trip per statement. The table, its columns (and row count) come
+back from one query.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -25,7 +28,6 @@ from segue_apps.common.db import Database
 from segue_apps.common.ids import new_id
 from segue_apps.workspace.cells import is_empty, match_text, scalar
 from segue_apps.workspace.errors import WorkspaceError, issues_error
-from segue_apps.workspace.store import _driver
 from segue_apps.workspace.store.batches import find_outcomes
 from segue_apps.workspace.store.data_tables import Column, table_and_columns
 from segue_apps.workspace.store.tables import (
@@ -64,6 +66,34 @@ _TOUCH_TABLE = (
     .where(data_tables.c.id == sa.bindparam("tid"))
     .values(updated_at=sa.bindparam("now"))
 )
+
+_COMPILED: dict[tuple[Any, tuple[str, ...]], tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _executemany(conn: sa.Connection, statement: Any, params: list[dict[str, Any]]) -> None:
+    """Run ``statement`` once per dict of ``params``.
+
+    On SQLite, for write statements whose parameters need no type processing (strings,
+    integers): compiled once, the rows go to the driver's ``executemany`` as tuples, which
+    skips SQLAlchemy's per-row parameter processing (most of an executemany's cost there).
+    Elsewhere it is a plain ``conn.execute``, which on PostgreSQL sends an insert as one
+    multi-row statement (so the statement-level row-count trigger fires once).
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(statement, params)
+        return
+    names = tuple(params[0])
+    key = (statement, names)
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(names))
+        order = compiled.positiontup
+        if not order:  # pragma: no cover - pysqlite is positional (qmark)
+            raise ValueError("expected positional parameters")
+        getter = itemgetter(*order) if len(order) > 1 else lambda p: (p[order[0]],)
+        found = _COMPILED[key] = (compiled.string, getter)
+    sql, getter = found
+    conn.exec_driver_sql(sql, [getter(p) for p in params])
 
 
 def _validate(
@@ -248,13 +278,13 @@ def _apply(
             {"index": i, "rowId": row_id, "outcome": "updated" if changed else "skipped"}
         )
     if inserts:
-        _driver.executemany(conn, _INSERT_ROWS, inserts)
+        _executemany(conn, _INSERT_ROWS, inserts)
     if updates:
-        _driver.executemany(conn, _UPDATE_ROW, updates)
+        _executemany(conn, _UPDATE_ROW, updates)
     if stale:
-        _driver.executemany(conn, _DELETE_MATCH, stale)
+        _executemany(conn, _DELETE_MATCH, stale)
     if index_rows:
-        _driver.executemany(conn, _INSERT_MATCH, index_rows)
+        _executemany(conn, _INSERT_MATCH, index_rows)
     return outcomes
 
 
@@ -322,12 +352,12 @@ async def upsert(
     given: str | None = body.get("batchId")
     batch_id = given or str(uuid.uuid4())
     try:
-        return await _driver.run(
-            db, True, _upsert, workspace_id, table_id, body, app_url, now, given, batch_id
+        return await db.run(
+            _upsert, workspace_id, table_id, body, app_url, now, given, batch_id, write=True
         )
     except sa.exc.IntegrityError:
         # A concurrent call with the same batchId committed first: answer as its replay.
-        recorded = await _driver.run(db, False, find_outcomes, workspace_id, batch_id)
+        recorded = await db.run(find_outcomes, workspace_id, batch_id)
         if recorded is None:
             raise
         return False, recorded

@@ -10,6 +10,8 @@ import secrets
 
 ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
 ID_SIZE = 21
+# Byte b → ALPHABET[b & 63], as one C-level translate: bulk inserts make thousands of ids.
+_TABLE = bytes(ord(ALPHABET[b & 63]) for b in range(256))
 
 
 def new_id(size: int = ID_SIZE) -> str:
@@ -19,4 +21,4 @@ def new_id(size: int = ID_SIZE) -> str:
         >>> len(new_id())
         21
     """
-    return "".join(ALPHABET[b & 63] for b in secrets.token_bytes(size))
+    return secrets.token_bytes(size).translate(_TABLE).decode("ascii")

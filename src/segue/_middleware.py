@@ -171,7 +171,7 @@ class Segue:
         method: str = scope["method"]
         route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
         if route is not None:  # matched before the gate: a 410 still says who called what
-            scope["segue.route"] = str(route.key)
+            scope["segue.route"] = route.label
         gate = self._gates[index].at(self._timestamp())
         extra = gate.headers
         if gate.gone:
@@ -208,7 +208,7 @@ class Segue:
             pairs = parse_query(query_string)
             for query_op in route.query_ops:
                 pairs = query_op.up_query(pairs)
-            query_string = urlencode(pairs).encode()
+            query_string = urlencode(pairs).encode() if pairs else b""
         body = None  # None: the client's body streams through untouched
         if route.request_ops:
             body = await _inprocess.read_body(receive)

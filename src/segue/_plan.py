@@ -36,6 +36,7 @@ class RoutePlan:
     target: RouteKey | None
     params: dict[str, str]  # old parameter name → newer one
     pattern: re.Pattern[str] = field(init=False)
+    label: str = field(init=False)
     query_ops: list[QueryChange] = field(default_factory=list)
     request_ops: list[BodyChange] = field(default_factory=list)
     response_ops: list[BodyChange] = field(default_factory=list)
@@ -46,6 +47,7 @@ class RoutePlan:
 
     def __post_init__(self) -> None:
         self.pattern = self.key.pattern()
+        self.label = str(self.key)  # for scope["segue.route"], set on every request
 
     @property
     def same_path(self) -> bool:

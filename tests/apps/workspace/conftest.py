@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from segue._service import ServiceOptions
 from segue_apps.workspace.app import create_app
 from segue_apps.workspace.service import bootstrap, versioned
 from segue_apps.workspace.settings import Settings
 
-PG_URL = os.environ.get("SEGUE_TEST_PG_URL")
-BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 START_MS = 1_710_000_000_000
-
-
-def _pg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture(params=BACKENDS)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
-    """Yield the URL of an empty database that is thrown away after the test."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/workspace.db"
-        return
-    assert PG_URL is not None
-    name = f"segue_test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(_pg_dsn(PG_URL))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @dataclass

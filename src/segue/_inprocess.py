@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from segue._exchange import Request, Response
-from segue._types import ASGIApp, Headers, Message, Receive, Scope
+from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
 
 
 def rewrite_headers(headers: Headers, body: bytes) -> Headers:
@@ -78,3 +78,20 @@ async def read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def call_streaming(
+    app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send
+) -> None:
+    """Run ``app`` with ``body`` as the request body and ``send`` for its answer; later
+    receives go to the client's ``receive`` (a real disconnect still arrives)."""
+    sent_body = False
+
+    async def receive_once() -> Message:
+        nonlocal sent_body
+        if not sent_body:
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    await app(scope, receive_once, send)

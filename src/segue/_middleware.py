@@ -184,7 +184,8 @@ class Segue:
         if plan is not None and route is None:
             response = self._unmatched(index, method, rest, allowed)
         elif index == 1 and route is not None and route.fast:
-            response = await self._one_step(route, rest, scope, receive)
+            await self._one_step(route, rest, scope, receive, send, extra)
+            return
         else:
             request = Request(
                 method,
@@ -198,10 +199,17 @@ class Segue:
         await _send(send, response, extra)
 
     async def _one_step(
-        self, route: RoutePlan, rest: str, scope: Scope, receive: Receive
-    ) -> Response:
+        self,
+        route: RoutePlan,
+        rest: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        extra: Headers,
+    ) -> None:
         """The common case compiled flat: one version step, one call, same path below the
-        prefix. Does what ``serve`` does, without its generality."""
+        prefix. Does what ``serve`` does without its generality, and answers the client
+        straight from the app's messages (as Starlette's gzip middleware does)."""
         headers = scope["headers"]
         query_string = scope["query_string"]
         if route.query_ops:
@@ -229,7 +237,35 @@ class Segue:
         inner["raw_path"] = path.encode() if path.isascii() else quote(path).encode()
         inner["query_string"] = query_string
         inner["headers"] = headers
-        return _down(route, await _inprocess.call(self.app, inner, body, receive))
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def send_down(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message  # held back until the body is known
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            status, out_headers = start["status"], list(start.get("headers", ()))
+            content = b"".join(chunks)
+            changed = _down_bytes(route, status, out_headers, content)
+            if changed is not None:
+                content = changed
+                out_headers = [(k, v) for k, v in out_headers if k.lower() != b"content-length"]
+                out_headers.append((b"content-length", str(len(content)).encode()))
+            out_headers.extend(extra)
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+            await send({"type": "http.response.body", "body": content})
+
+        if body is None:
+            await self.app(inner, receive, send_down)
+        else:
+            await _inprocess.call_streaming(self.app, inner, body, receive, send_down)
 
     async def _pass_through(
         self, scope: Scope, receive: Receive, send: Send, extra: Headers
@@ -319,19 +355,26 @@ class Segue:
         return _down(route, response)
 
 
-def _down(route: RoutePlan, response: Response) -> Response:
-    """Translate a newer response down through ``route``'s changes (errors by error ops)."""
-    status = response.status
+def _down_bytes(route: RoutePlan, status: int, headers: Headers, body: bytes) -> bytes | None:
+    """``body`` translated down through ``route``'s changes, or ``None`` when untouched."""
     ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
-    if ops and response.is_json and response.content:
-        try:
-            payload = response.json
-        except ValueError:  # a body that says JSON but is not: passed on as it is
-            return response
-        for op in ops:
-            payload = op.down(payload)
-        response.json = payload
-    return response
+    if not ops or not body or not is_json([(k.lower(), v) for k, v in headers]):
+        return None
+    try:
+        payload = orjson.loads(body)
+    except ValueError:  # a body that says JSON but is not: passed on as it is
+        return None
+    for op in ops:
+        payload = op.down(payload)
+    return orjson.dumps(payload)
+
+
+def _down(route: RoutePlan, response: Response) -> Response:
+    """``response`` translated down through ``route``'s changes."""
+    changed = _down_bytes(route, response.status, response.headers, response.content)
+    if changed is None:
+        return response
+    return Response(response.status, headers=response.headers, body=changed)
 
 
 async def _send(send: Send, response: Response, extra: Headers) -> None:

@@ -10,14 +10,17 @@ advisory lock on PostgreSQL.
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from segue_apps.common.db import Database
+from segue_apps.common.db import Database, create_database
 
 
 def alembic_config(script_location: Path, version_table: str) -> Config:
@@ -48,3 +51,39 @@ async def upgrade(db: Database, script_location: Path, version_table: str) -> No
     config = alembic_config(script_location, version_table)
     async with db.writer.begin() as conn:
         await conn.run_sync(_upgrade, config, version_table)
+
+
+def run_env() -> None:
+    """The body of every service's ``migrations/env.py``: migrate on the handed-over
+    connection (the Alembic command line, which hands none over, is not supported)."""
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:  # pragma: no cover - only reachable from the alembic CLI
+        raise RuntimeError("run migrations through segue_apps.common.migrate.upgrade()")
+    context.configure(
+        connection=connection,
+        target_metadata=None,
+        version_table=config.attributes.get("version_table", "alembic_version"),
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def migrating_lifespan(
+    script_location: Path, version_table: str
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A FastAPI lifespan that opens ``app.state.settings.db_url``, migrates it to head,
+    hangs the database on ``app.state.db`` and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        db = create_database(app.state.settings.db_url)
+        try:
+            await upgrade(db, script_location, version_table)
+            app.state.db = db
+            yield
+        finally:
+            await db.dispose()
+
+    return lifespan

@@ -7,15 +7,12 @@ document from this one). The schema is migrated in the lifespan, before the firs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from segue_apps.common.db import create_database
 from segue_apps.common.errors import install_error_handlers
-from segue_apps.common.migrate import upgrade
+from segue_apps.common.migrate import migrating_lifespan
 from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.conversations.ratelimit import RateLimitMiddleware
 from segue_apps.conversations.routes import analytics, conversations, keys, messages, projects, tags
@@ -24,19 +21,6 @@ from segue_apps.conversations.settings import Settings
 PREFIX = "/api/v2"
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_conversations"
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the database, bring its schema up to date, and close it on shutdown."""
-    settings: Settings = app.state.settings
-    db = create_database(settings.db_url)
-    try:
-        await upgrade(db, MIGRATIONS, VERSION_TABLE)
-        app.state.db = db
-        yield
-    finally:
-        await db.dispose()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -54,7 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
-        lifespan=lifespan,
+        lifespan=migrating_lifespan(MIGRATIONS, VERSION_TABLE),
     )
     app.state.settings = settings
     install_error_handlers(app)

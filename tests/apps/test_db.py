@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -96,5 +97,32 @@ async def test_sqlite_file_runs_off_the_event_loop(tmp_path: Any) -> None:
         }
         assert all(name.startswith("segue-db-") for name in names)
         assert len(names) == 2
+    finally:
+        await db.dispose()
+
+
+def _in_file_alone(path: Any) -> list[Any]:
+    """The ``items`` rows in the database file itself, not counting the WAL."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return conn.execute("SELECT n FROM items").fetchall()
+    except sqlite3.OperationalError:  # no such table (yet)
+        return []
+    finally:
+        conn.close()
+
+
+async def test_sqlite_file_is_checkpointed_in_the_background(tmp_path: Any) -> None:
+    """A small write reaches the database file soon, not at the 1,000-page WAL threshold."""
+    path = tmp_path / "db.db"
+    db = create_database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await db.run(lambda c: c.execute(sa.text("CREATE TABLE items (n INTEGER)")), write=True)
+        await db.run(lambda c: c.execute(sa.text("INSERT INTO items VALUES (7)")), write=True)
+        for _ in range(100):
+            if _in_file_alone(path):
+                break
+            await asyncio.sleep(0.02)
+        assert _in_file_alone(path) == [(7,)]
     finally:
         await db.dispose()

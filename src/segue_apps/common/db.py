@@ -17,11 +17,18 @@ SQLite file the block runs on a synchronous ``sqlite+pysqlite`` engine over the 
 concurrently). Connections are opened with ``check_same_thread=False``; the pool hands
 each to one thread at a time. In-memory SQLite (one shared connection in a
 ``StaticPool``) and PostgreSQL run the block through ``AsyncConnection.run_sync``.
+
+On a SQLite file the WAL is copied back into the database (checkpointed) on a thread of
+its own, not by whichever write transaction crosses SQLite's 1,000-page threshold: that
+transaction's commit stalled for the checkpoint's writes and two fsyncs (several ms on a
+busy table) and every write queued behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +46,15 @@ SQLITE_READ_THREADS = 2
 
 Few: the work they do is mostly Python under the GIL (SQLite releases it only while a
 statement runs); on a 2-CPU machine 2 readers served ~15% more requests than 4."""
+SQLITE_CHECKPOINT_INTERVAL_S = 0.05
+"""Least time between two background checkpoints while :meth:`Database.run` writes.
+
+At a few hundred write transactions a second this keeps the WAL around SQLite's default
+1,000-page checkpoint size."""
+SQLITE_WRITER_AUTOCHECKPOINT = 20_000
+"""Pages: the writer checkpoints by itself only past this, should the background one lag."""
 _WRITE_OPTION = "segue_write"
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -50,24 +65,71 @@ def _in_transaction(engine: Engine, fn: Callable[[Connection, *Ts], T], args: tu
         return fn(conn, *args)
 
 
+class _Checkpointer:
+    """Checkpoints a SQLite file's WAL on its own thread, at most every ``interval`` seconds.
+
+    :meth:`poke` after a commit asks for one ``PASSIVE`` checkpoint, which blocks neither
+    readers nor the writer; pokes during a checkpoint or the pause after it merge.
+    """
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._wanted = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="segue-db-checkpoint", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wanted.set()
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._wanted.set()
+        self._thread.join()
+        self._engine.dispose()
+
+    def _loop(self) -> None:
+        while self._wanted.wait() and not self._stopped.is_set():
+            self._wanted.clear()
+            try:
+                raw = self._engine.raw_connection()  # autocommit: no BEGIN around the pragma
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                finally:
+                    raw.close()
+            except Exception:  # the next poke retries; the writer's own limit still holds
+                _log.warning("background WAL checkpoint failed", exc_info=True)
+            self._stopped.wait(self._interval)
+
+
 class _SyncSQLite:
     """Synchronous engines over a SQLite file, each driven from its own threads."""
 
     def __init__(self, url: str, readers: int) -> None:
         sync_url = make_url(url).set(drivername="sqlite+pysqlite")
         self.reader = _sqlite_sync_engine(sync_url, readers)
-        self.writer = _sqlite_sync_engine(sync_url, 1).execution_options(**{_WRITE_OPTION: True})
+        writer = _sqlite_sync_engine(sync_url, 1)
+        event.listen(writer, "connect", _leave_checkpoints)
+        self.writer = writer.execution_options(**{_WRITE_OPTION: True})
         self.read_pool = ThreadPoolExecutor(readers, thread_name_prefix="segue-db-read")
         self.write_pool = ThreadPoolExecutor(1, thread_name_prefix="segue-db-write")
+        self.checkpointer = _Checkpointer(
+            _sqlite_sync_engine(sync_url, 1), SQLITE_CHECKPOINT_INTERVAL_S
+        )
 
     async def run(self, fn: Callable[[Connection, *Ts], T], args: tuple[*Ts], write: bool) -> T:
         pool, engine = (self.write_pool, self.writer) if write else (self.read_pool, self.reader)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, _in_transaction, engine, fn, args)
+        result = await loop.run_in_executor(pool, _in_transaction, engine, fn, args)
+        if write:
+            self.checkpointer.poke()
+        return result
 
     def dispose(self) -> None:
         self.read_pool.shutdown(wait=True)
         self.write_pool.shutdown(wait=True)
+        self.checkpointer.close()
         self.reader.dispose()
         self.writer.engine.dispose()  # the option engine's base
 
@@ -127,6 +189,11 @@ def _on_sqlite_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> No
     ):
         cursor.execute(pragma)
     cursor.close()
+
+
+def _leave_checkpoints(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    """The writer leaves checkpoints to :class:`_Checkpointer` (bar a lagging one)."""
+    dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WRITER_AUTOCHECKPOINT}")
 
 
 def _on_sqlite_begin(conn: Connection) -> None:

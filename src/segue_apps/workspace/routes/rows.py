@@ -74,9 +74,12 @@ async def upsert_rows(tableId: str, body: UpsertIn, caller: CallerDep) -> Respon
         caller.db,
         caller.workspace_id,
         tableId,
-        body.model_dump(),
-        caller.settings.app_url,
-        caller.now,
+        body.rows,
+        body.matchColumns,
+        batch_id=body.batchId,
+        enrich=body.enrich,
+        app_url=caller.settings.app_url,
+        now=caller.now,
     )
     return JSONResponse(result, status_code=201 if created else 200)
 

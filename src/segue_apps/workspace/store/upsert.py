@@ -7,26 +7,27 @@ failure (an ambiguous match found half-way included) rolls the table back untouc
 known ``batchId`` short-circuits to the recorded outcomes and writes nothing.
 
 The transaction is synchronous Core code handed to
-:meth:`~segue_apps.common.db.Database.run`: on SQLite it runs as one call on a database
-thread, not one round-trip per statement. The table, its columns (and row count) come
-back from one query.
+:meth:`~segue_apps.common.db.Database.run`. On SQLite every upsert queues for the one
+writer thread, so the work done there is kept small: each row's typed cells and match
+key are worked out before (:class:`Batch`), validation checks whole columns at once (and
+goes row by row only to report a problem), and the statements are prepared once and run
+on the driver with plain tuples (:mod:`~segue_apps.common.prepared`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import replace
-from operator import itemgetter
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
 from segue_apps.common.db import Database
-from segue_apps.common.ids import new_id
-from segue_apps.workspace.cells import is_empty, match_text, scalar
+from segue_apps.common.ids import new_ids
+from segue_apps.common.prepared import Prepared, executemany, fetchall
+from segue_apps.workspace.cells import is_empty, match_text
 from segue_apps.workspace.errors import WorkspaceError, issues_error
 from segue_apps.workspace.store.batches import find_outcomes
 from segue_apps.workspace.store.data_tables import Column, table_and_columns
@@ -42,71 +43,104 @@ from segue_apps.workspace.store.tables import (
 
 r = rows.c
 mv = match_values.c
-_UPDATE_ROW = (
-    rows.update()
-    .where(r.id == sa.bindparam("row_id"))
-    .values(cells=sa.bindparam("new_cells"), updated_at=sa.bindparam("now"))
-)
-_DELETE_MATCH = match_values.delete().where(
-    mv.row_id == sa.bindparam("rid"), mv.column_id == sa.bindparam("cid")
-)
 # Statements built once: building (and cache-keying) them per call costs more than
-# running them on SQLite.
+# running them on SQLite, where they also skip SQLAlchemy's execution (prepared).
 _CANDIDATES = (
-    sa.select(mv.value, r.id, r.cells)
+    sa.select(mv.value, r.pk, r.id, r.cells)
     .join(rows, r.id == mv.row_id)
     .where(mv.column_id == sa.bindparam("cid"), mv.value.in_(sa.bindparam("keys", expanding=True)))
-    .order_by(r.pk)
 )
-_INSERT_ROWS = rows.insert()
-_INSERT_MATCH = match_values.insert()
-_INSERT_BATCH = batches.insert()
-_TOUCH_TABLE = (
+# On SQLite the keys go as one JSON array, not one parameter each: the statement is fixed.
+_KEYS = sa.func.json_each(sa.bindparam("keys")).table_valued("value")
+_CANDIDATES_SQLITE = Prepared(
+    sa.select(mv.value, r.pk, r.id, r.cells)
+    .join(rows, r.id == mv.row_id)
+    .where(mv.column_id == sa.bindparam("cid"), mv.value.in_(sa.select(_KEYS.c.value))),
+    ("cid", "keys"),
+)
+_INSERT_ROWS = Prepared(rows.insert(), ("id", "table_id", "cells", "created_at", "updated_at"))
+_UPDATE_ROWS = Prepared(
+    rows.update()
+    .where(r.pk == sa.bindparam("row_pk"))
+    .values(cells=sa.bindparam("new_cells"), updated_at=sa.bindparam("now")),
+    ("new_cells", "now", "row_pk"),
+)
+_INSERT_MATCHES = Prepared(match_values.insert(), ("row_id", "column_id", "value"))
+_DELETE_MATCHES = Prepared(
+    match_values.delete().where(
+        mv.row_id == sa.bindparam("rid"), mv.column_id == sa.bindparam("cid")
+    ),
+    ("rid", "cid"),
+)
+_INSERT_BATCH = Prepared(
+    batches.insert(),
+    ("workspace_id", "id", "table_id", "type", "enrich", "row_count", "outcomes", "created_at"),
+)
+_TOUCH_TABLE = Prepared(
     data_tables.update()
     .where(data_tables.c.id == sa.bindparam("tid"))
-    .values(updated_at=sa.bindparam("now"))
+    .values(updated_at=sa.bindparam("now")),
+    ("now", "tid"),
 )
 
-_COMPILED: dict[tuple[Any, tuple[str, ...]], tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A request's rows with what the transaction needs of them, worked out before it.
 
-def _executemany(conn: sa.Connection, statement: Any, params: list[dict[str, Any]]) -> None:
-    """Run ``statement`` once per dict of ``params``.
-
-    On SQLite, for write statements whose parameters need no type processing (strings,
-    integers): compiled once, the rows go to the driver's ``executemany`` as tuples, which
-    skips SQLAlchemy's per-row parameter processing (most of an executemany's cost there).
-    Elsewhere it is a plain ``conn.execute``, which on PostgreSQL sends an insert as one
-    multi-row statement (so the statement-level row-count trigger fires once).
+    ``cells[i]`` are row ``i``'s non-empty values as typed ``scalar`` cells; ``keys[i]``
+    the texts of its ``match`` values (empty without match columns).
     """
-    if conn.dialect.name != "sqlite":
-        conn.execute(statement, params)
-        return
-    names = tuple(params[0])
-    key = (statement, names)
-    found = _COMPILED.get(key)
-    if found is None:
-        compiled = statement.compile(dialect=conn.dialect, column_keys=list(names))
-        order = compiled.positiontup
-        if not order:  # pragma: no cover - pysqlite is positional (qmark)
-            raise ValueError("expected positional parameters")
-        getter = itemgetter(*order) if len(order) > 1 else lambda p: (p[order[0]],)
-        found = _COMPILED[key] = (compiled.string, getter)
-    sql, getter = found
-    conn.exec_driver_sql(sql, [getter(p) for p in params])
+
+    rows: list[dict[str, Any]]
+    match: list[str]
+    cells: list[dict[str, dict[str, Any]]]
+    keys: list[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, body_rows: list[dict[str, Any]], match: list[str]) -> Batch:
+        """Prepare ``body_rows`` for an upsert on ``match``."""
+        cells = [
+            # not is_empty(v), inlined: this runs for every value of the batch
+            {
+                s: {"kind": "scalar", "value": v}
+                for s, v in row.items()
+                if v is not None and (not isinstance(v, str) or v.strip())
+            }
+            for row in body_rows
+        ]
+        keys: list[tuple[str, ...]]
+        if len(match) == 1:  # the usual case, without a generator per row
+            keys = [(match_text(row.get(match[0])),) for row in body_rows]
+        else:
+            keys = [tuple(match_text(row.get(s)) for s in match) for row in body_rows]
+        return cls(body_rows, match, cells, keys)
 
 
-def _validate(
-    cols: list[Column], body_rows: list[dict[str, Any]], match: list[str]
-) -> list[Column]:
+def _validate(cols: list[Column], batch: Batch) -> list[Column]:
     """Check every row before anything is written; return the match columns."""
     by_slug = {col.slug: col for col in cols}
+    match = batch.match
     unknown = [s for s in match if s not in by_slug or by_slug[s].kind != "input"]
     if unknown:
         raise issues_error(
             [{"path": "matchColumns", "message": f"{s!r} is not an input column"} for s in unknown],
             "UNKNOWN_COLUMN",
         )
+    inputs = {col.slug for col in cols if col.kind == "input"}
+    if (
+        all(row.keys() <= inputs for row in batch.rows)
+        and all(s in cells for cells in batch.cells for s in match)
+        and (not match or len(set(batch.keys)) == len(batch.keys))
+    ):
+        return [by_slug[s] for s in match]
+    raise _row_issues(by_slug, batch.rows, match)
+
+
+def _row_issues(
+    by_slug: dict[str, Column], body_rows: list[dict[str, Any]], match: list[str]
+) -> WorkspaceError:
+    """The 400 listing every problem, row by row (the code is that of the last one)."""
     issues: list[dict[str, str]] = []
     code = "VALIDATION_ERROR"
     seen: dict[tuple[str, ...], int] = {}
@@ -131,9 +165,7 @@ def _validate(
                 )
                 code = "DUPLICATE_MATCH_KEY"
             seen[key] = i
-    if issues:
-        raise issues_error(issues, code)
-    return [by_slug[s] for s in match]
+    return issues_error(issues, code)
 
 
 def _index_columns(conn: sa.Connection, table_id: str, todo: list[Column]) -> None:
@@ -157,13 +189,18 @@ def _index_columns(conn: sa.Connection, table_id: str, todo: list[Column]) -> No
     )
 
 
-def _candidates(
-    conn: sa.Connection, first: Column, keys: list[str]
-) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    found = conn.execute(_CANDIDATES, {"cid": first.id, "keys": keys})
-    out: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for value, row_id, cells in found:
-        out[value].append((row_id, orjson.loads(cells)))
+Candidate = tuple[int, str, dict[str, Any]]
+
+
+def _candidates(conn: sa.Connection, first: Column, keys: list[str]) -> dict[str, list[Candidate]]:
+    """Rows whose ``first`` match value is one of ``keys``: ``{key: [(pk, id, cells)]}``."""
+    if conn.dialect.name == "sqlite":
+        found = fetchall(conn, _CANDIDATES_SQLITE, (first.id, orjson.dumps(keys).decode()))
+    else:
+        found = list(conn.execute(_CANDIDATES, {"cid": first.id, "keys": keys}))
+    out: dict[str, list[Candidate]] = defaultdict(list)
+    for value, pk, row_id, cells in found:
+        out[value].append((pk, row_id, orjson.loads(cells)))
     return out
 
 
@@ -198,34 +235,34 @@ def _apply(
     table_id: str,
     cols: list[Column],
     match_cols: list[Column],
-    body_rows: list[dict[str, Any]],
+    batch: Batch,
     now: int,
 ) -> list[dict[str, Any]]:
-    by_slug = {col.slug: col for col in cols}
+    indexed = {col.slug: col.id for col in cols if col.indexed}
     todo = [col for col in match_cols if not col.indexed]
     if todo:
         _index_columns(conn, table_id, todo)
-        by_slug.update({col.slug: replace(col, indexed=True) for col in todo})
-    if match_cols:
-        first = match_cols[0]
-        keys = [match_text(row[first.slug]) for row in body_rows]
-        candidates = _candidates(conn, first, keys)
-    else:  # insert only: no row matches anything
-        keys, candidates = [""] * len(body_rows), {}
-    inserts: list[dict[str, Any]] = []
-    index_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    stale: list[dict[str, Any]] = []
+        indexed.update({col.slug: col.id for col in todo})
+    candidates = (
+        _candidates(conn, match_cols[0], [key[0] for key in batch.keys]) if match_cols else {}
+    )
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    index_rows: list[tuple[Any, ...]] = []
+    stale: list[tuple[Any, ...]] = []
     outcomes: list[dict[str, Any]] = []
-    for i, row in enumerate(body_rows):
-        hits = [
-            (row_id, cells)
-            for row_id, cells in candidates.get(keys[i], [])
-            if all(
-                match_text(cells.get(c.slug, {}).get("value")) == match_text(row[c.slug])
-                for c in match_cols[1:]
-            )
-        ]
+    fresh_ids = iter(new_ids(len(batch.rows)))  # one call for random bytes, not one per row
+    for i, (row, typed, key) in enumerate(zip(batch.rows, batch.cells, batch.keys, strict=True)):
+        hits = candidates.get(key[0], []) if key else []
+        if len(key) > 1:
+            hits = [
+                hit
+                for hit in hits
+                if all(
+                    match_text(hit[2].get(c.slug, {}).get("value")) == text
+                    for c, text in zip(match_cols[1:], key[1:], strict=True)
+                )
+            ]
         if len(hits) > 1:
             raise WorkspaceError(
                 409,
@@ -234,73 +271,45 @@ def _apply(
                 {"issues": [{"path": f"rows.{i}", "message": "Matches more than one row"}]},
             )
         if not hits:
-            row_id = new_id()
-            cells = {s: scalar(v) for s, v in row.items() if not is_empty(v)}
-            inserts.append(
-                {
-                    "id": row_id,
-                    "table_id": table_id,
-                    "cells": orjson.dumps(cells).decode(),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            index_rows.extend(
-                {"row_id": row_id, "column_id": by_slug[s].id, "value": match_text(c["value"])}
-                for s, c in cells.items()
-                if by_slug[s].indexed
-            )
+            row_id = next(fresh_ids)
+            inserts.append((row_id, table_id, orjson.dumps(typed).decode(), now, now))
+            for slug, cid in indexed.items():
+                if slug in typed:
+                    index_rows.append((row_id, cid, match_text(row[slug])))
             outcomes.append({"index": i, "rowId": row_id, "outcome": "inserted"})
             continue
-        row_id, cells = hits[0]
-        changed = False
-        for slug, value in row.items():
-            new = None if is_empty(value) else scalar(value)
-            if cells.get(slug) == new:
-                continue
-            changed = True
-            indexed = by_slug[slug].indexed
-            if indexed:
-                stale.append({"rid": row_id, "cid": by_slug[slug].id})
-            if new is None:
-                cells.pop(slug, None)
-            else:
-                cells[slug] = new
-            if new is not None and indexed:
-                index_rows.append(
-                    {"row_id": row_id, "column_id": by_slug[slug].id, "value": match_text(value)}
-                )
-        if changed:
-            updates.append(
-                {"row_id": row_id, "new_cells": orjson.dumps(cells).decode(), "now": now}
-            )
-        outcomes.append(
-            {"index": i, "rowId": row_id, "outcome": "updated" if changed else "skipped"}
-        )
-    if inserts:
-        _executemany(conn, _INSERT_ROWS, inserts)
-    if updates:
-        _executemany(conn, _UPDATE_ROW, updates)
-    if stale:
-        _executemany(conn, _DELETE_MATCH, stale)
-    if index_rows:
-        _executemany(conn, _INSERT_MATCH, index_rows)
+        pk, row_id, cells = hits[0]
+        new = cells | typed
+        if len(typed) < len(row):  # values sent empty clear their cells
+            for slug in row.keys() - typed.keys():
+                new.pop(slug, None)
+        if new == cells:
+            outcomes.append({"index": i, "rowId": row_id, "outcome": "skipped"})
+            continue
+        updates.append((orjson.dumps(new).decode(), now, pk))
+        for slug, cid in indexed.items():
+            if slug in row and new.get(slug) != cells.get(slug):
+                stale.append((row_id, cid))
+                if slug in typed:
+                    index_rows.append((row_id, cid, match_text(row[slug])))
+        outcomes.append({"index": i, "rowId": row_id, "outcome": "updated"})
+    for statement, params in (
+        (_INSERT_ROWS, inserts),
+        (_UPDATE_ROWS, updates),
+        (_DELETE_MATCHES, stale),
+        (_INSERT_MATCHES, index_rows),
+    ):
+        if params:
+            executemany(conn, statement, params)
     return outcomes
-
-
-def counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
-    """Count outcomes per kind."""
-    out = {"inserted": 0, "updated": 0, "skipped": 0}
-    for item in outcomes:
-        out[item["outcome"]] += 1
-    return out
 
 
 def _upsert(
     conn: sa.Connection,
     workspace_id: str,
     table_id: str,
-    body: dict[str, Any],
+    batch: Batch,
+    enrich: bool,
     app_url: str,
     now: int,
     given: str | None,
@@ -314,29 +323,25 @@ def _upsert(
         # Serialise upserts of one table so two calls cannot both insert one key.
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": table_id})
     _, cols, _ = table_and_columns(conn, workspace_id, table_id, app_url)
-    match_cols = _validate(cols, body["rows"], body["matchColumns"])
-    outcomes = _apply(conn, table_id, cols, match_cols, body["rows"], now)
-    if body.get("enrich", True) and any(o["outcome"] == "inserted" for o in outcomes):
+    match_cols = _validate(cols, batch)
+    outcomes = _apply(conn, table_id, cols, match_cols, batch, now)
+    counts = {"inserted": 0, "updated": 0, "skipped": 0}
+    for item in outcomes:
+        counts[item["outcome"]] += 1
+    if enrich and counts["inserted"]:
         _check_credits(conn, workspace_id, cols, app_url)
-    conn.execute(
+    ledger = orjson.dumps(outcomes)
+    executemany(
+        conn,
         _INSERT_BATCH,
-        {
-            "workspace_id": workspace_id,
-            "id": batch_id,
-            "table_id": table_id,
-            "type": "upsert",
-            "enrich": body.get("enrich", True),
-            "row_count": len(outcomes),
-            "outcomes": orjson.dumps(outcomes).decode(),
-            "created_at": now,
-        },
+        [(workspace_id, batch_id, table_id, "upsert", enrich, len(outcomes), ledger.decode(), now)],
     )
-    conn.execute(_TOUCH_TABLE, {"tid": table_id, "now": now})
+    executemany(conn, _TOUCH_TABLE, [(now, table_id)])
     return True, {
         "batchId": batch_id,
         "tableId": table_id,
-        "counts": counts(outcomes),
-        "outcomes": outcomes,
+        "counts": counts,
+        "outcomes": orjson.Fragment(ledger),  # serialised once, for the ledger and the answer
     }
 
 
@@ -344,20 +349,33 @@ async def upsert(
     db: Database,
     workspace_id: str,
     table_id: str,
-    body: dict[str, Any],
+    body_rows: list[dict[str, Any]],
+    match: list[str],
+    *,
+    batch_id: str | None,
+    enrich: bool,
     app_url: str,
     now: int,
 ) -> tuple[bool, dict[str, Any]]:
     """Apply an upsert; return ``(created, result)`` where ``created`` is false on replay."""
-    given: str | None = body.get("batchId")
-    batch_id = given or str(uuid.uuid4())
+    batch = Batch.of(body_rows, match)
+    chosen = batch_id or str(uuid.uuid4())
     try:
         return await db.run(
-            _upsert, workspace_id, table_id, body, app_url, now, given, batch_id, write=True
+            _upsert,
+            workspace_id,
+            table_id,
+            batch,
+            enrich,
+            app_url,
+            now,
+            batch_id,
+            chosen,
+            write=True,
         )
     except sa.exc.IntegrityError:
         # A concurrent call with the same batchId committed first: answer as its replay.
-        recorded = await db.run(find_outcomes, workspace_id, batch_id)
+        recorded = await db.run(find_outcomes, workspace_id, chosen)
         if recorded is None:
             raise
         return False, recorded

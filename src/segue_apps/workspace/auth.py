@@ -16,20 +16,23 @@ from starlette.requests import Request
 
 from segue_apps.common.db import Database
 from segue_apps.common.keys import hash_key, hash_matches, is_well_formed
+from segue_apps.common.prepared import Prepared, fetchall
 from segue_apps.workspace.errors import WorkspaceError
 from segue_apps.workspace.settings import Settings
 from segue_apps.workspace.store.tables import api_keys, workspaces
 
 _bearer = HTTPBearer(auto_error=False, bearerFormat="as_live_…", description="API key")
-_LOOKUP = (
+_LOOKUP = Prepared(
     sa.select(api_keys.c.key_hash, api_keys.c.workspace_id, workspaces.c.org_id)
     .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
-    .where(api_keys.c.key_hash == sa.bindparam("key_hash"))
+    .where(api_keys.c.key_hash == sa.bindparam("key_hash")),
+    ("key_hash",),
 )
 
 
-def _lookup(conn: sa.Connection, key_hash: str) -> sa.Row[*tuple[Any, ...]] | None:
-    return conn.execute(_LOOKUP, {"key_hash": key_hash}).first()
+def _lookup(conn: sa.Connection, key_hash: str) -> Any:
+    found = fetchall(conn, _LOOKUP, (key_hash,))
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

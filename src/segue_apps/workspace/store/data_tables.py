@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue_apps.common.db import Database
 from segue_apps.common.ids import new_id
+from segue_apps.common.prepared import Prepared, fetchall
 from segue_apps.workspace.cells import iso, slugify
 from segue_apps.workspace.errors import WorkspaceError
 from segue_apps.workspace.store import pagination
@@ -84,7 +85,7 @@ async def require_table(
     return row
 
 
-_TABLE_AND_COLUMNS = (
+_TABLE_AND_COLUMNS = Prepared(
     sa.select(
         t.id,
         t.name,
@@ -101,7 +102,8 @@ _TABLE_AND_COLUMNS = (
     )
     .select_from(data_tables.outerjoin(columns, c.table_id == t.id))
     .where(t.id == sa.bindparam("table_id"), t.workspace_id == sa.bindparam("workspace_id"))
-    .order_by(c.position)
+    .order_by(c.position),
+    ("table_id", "workspace_id"),
 )
 
 
@@ -112,13 +114,15 @@ def table_and_columns(
 
     Raises the 404 of :func:`table_not_found` for a missing or foreign table.
     """
-    found = conn.execute(
-        _TABLE_AND_COLUMNS, {"table_id": table_id, "workspace_id": workspace_id}
-    ).all()
+    found = fetchall(conn, _TABLE_AND_COLUMNS, (table_id, workspace_id))
     if not found:
         raise table_not_found(workspace_id, app_url)
     first = found[0]
-    cols = [Column(*row[5:]) for row in found if row[5] is not None]
+    cols = [  # booleans come back as stored (0/1) on SQLite
+        Column(r[5], r[6], r[7], r[8], r[9], bool(r[10]), bool(r[11]))
+        for r in found
+        if r[5] is not None
+    ]
     return tuple(first[:4]), cols, int(first[4])
 
 

@@ -2,7 +2,8 @@
 
 Every route lives under ``/api/v2``. Routes return orjson-rendered responses built from
 rows; their ``response_model`` documents the shape for OpenAPI (segue derives v1's
-document from this one). The schema is migrated in the lifespan, before the first request.
+document from this one). The schema is migrated in the lifespan, before the first request,
+and the start-up heap is then frozen (:mod:`~segue_apps.common.heap`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from segue_apps.common.heap import frozen_while_serving
 from segue_apps.common.migrate import migrating_lifespan
 from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.workspace.bodylimit import BodyLimitMiddleware
@@ -38,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
-        lifespan=migrating_lifespan(MIGRATIONS, VERSION_TABLE),
+        lifespan=frozen_while_serving(migrating_lifespan(MIGRATIONS, VERSION_TABLE)),
     )
     app.state.settings = settings
     install_error_handlers(app)

@@ -22,6 +22,7 @@ Writes ``bench/results/workspace.json``. See ``bench/README.md``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -56,6 +57,14 @@ class BenchError(RuntimeError):
 
 def db_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
+
+
+def uvicorn_stack() -> str:
+    """What ``segue serve`` runs on in this environment: uvicorn takes httptools and
+    uvloop when they are installed, h11 and asyncio otherwise (the upsert figures differ)."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http}/{loop}"
 
 
 def segue_cmd() -> list[str]:
@@ -328,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
     source, meta = dataset(args.rows, args.reseed)
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="segue-bench-ws-"))
     server = Server(work / "workspace.db", free_port())
     key, table = meta["api_key"], meta["bench_table_id"]
@@ -388,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_read": f"wrk -t1 -c{args.read_connections} -d{args.seconds}s",
             "list_pages": f"pageSize=50, random page of the first {LIST_PAGES}",
             "server": "segue serve workspace (uvicorn, 1 process) on 127.0.0.1, SQLite",
+            "uvicorn_http_loop": uvicorn_stack(),
+            "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         },
         "summary": summary,
         "results": results,

@@ -1,0 +1,71 @@
+"""``Prepared`` statements: the same rows through the driver (SQLite) or SQLAlchemy."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from segue_apps.common.db import Database, create_database
+from segue_apps.common.prepared import Prepared, executemany, fetchall
+
+PG_URL = os.environ.get("SEGUE_TEST_PG_URL")
+_items = sa.table("items", sa.column("n", sa.Integer), sa.column("s", sa.String))
+_INSERT = Prepared(sa.insert(_items), ("n", "s"))
+_ABOVE = Prepared(
+    sa.select(_items.c.n, _items.c.s).where(_items.c.n > sa.bindparam("m")).order_by(_items.c.n),
+    ("m",),
+)
+_RENAME = Prepared(
+    sa.update(_items).where(_items.c.n == sa.bindparam("k")).values(s=sa.bindparam("v")),
+    ("v", "k"),
+)
+
+
+@pytest.fixture(params=["sqlite", "memory", *(["postgresql"] if PG_URL else [])])
+async def db(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Database]:
+    """A database with an empty ``items(n, s)`` table."""
+    admin: Any = None
+    name = f"segue_test_{uuid.uuid4().hex[:16]}"
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/db.db"
+    elif request.param == "memory":
+        url = "sqlite+aiosqlite:///:memory:"
+    else:
+        assert PG_URL is not None
+        dsn = make_url(PG_URL).set(drivername="postgresql")
+        admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    made = create_database(url)
+    try:
+        async with made.writer.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE items (n INTEGER NOT NULL, s TEXT)"))
+        yield made
+    finally:
+        await made.dispose()
+        if admin is not None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+def _write(conn: sa.Connection) -> None:
+    executemany(conn, _INSERT, [(1, "a"), (2, "b"), (3, "c")])
+    executemany(conn, _RENAME, [("B", 2)])
+
+
+async def test_prepared_round_trip(db: Database) -> None:
+    await db.run(_write, write=True)
+    found = await db.run(lambda c: fetchall(c, _ABOVE, (1,)))
+    assert [tuple(row) for row in found] == [(2, "B"), (3, "c")]
+
+
+def test_names_must_follow_the_sql() -> None:
+    with pytest.raises(ValueError, match="not in SQL order"):
+        Prepared(_RENAME.statement, ("k", "v"))

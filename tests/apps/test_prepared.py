@@ -66,6 +66,15 @@ async def test_prepared_round_trip(db: Database) -> None:
     assert [tuple(row) for row in found] == [(2, "B"), (3, "c")]
 
 
+async def test_driver_errors_are_sqlalchemy_errors(db: Database) -> None:
+    """A constraint violation raises ``sa.exc.IntegrityError`` on every dialect."""
+    async with db.writer.begin() as conn:
+        await conn.execute(sa.text("CREATE UNIQUE INDEX items_n ON items (n)"))
+    with pytest.raises(sa.exc.IntegrityError):
+        await db.run(lambda c: executemany(c, _INSERT, [(1, "a"), (1, "b")]), write=True)
+    assert await db.run(lambda c: fetchall(c, _ABOVE, (0,))) == []
+
+
 def test_names_must_follow_the_sql() -> None:
     with pytest.raises(ValueError, match="not in SQL order"):
         Prepared(_RENAME.statement, ("k", "v"))

@@ -13,7 +13,8 @@ integers, booleans as stored): nothing converts them on the direct path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,8 @@ def executemany(conn: sa.Connection, prepared: Prepared, params: Sequence[tuple[
     PostgreSQL sends an insert as one multi-row statement.
     """
     if conn.dialect.name == "sqlite":
-        conn.connection.dbapi_connection.cursor().executemany(prepared.sqlite_sql, params)  # type: ignore[union-attr]
+        with _sqlalchemy_errors(conn, prepared):
+            _cursor(conn).executemany(prepared.sqlite_sql, params)
         return
     names = prepared.names
     conn.execute(prepared.statement, [dict(zip(names, p, strict=True)) for p in params])
@@ -59,8 +61,24 @@ def executemany(conn: sa.Connection, prepared: Prepared, params: Sequence[tuple[
 def fetchall(conn: sa.Connection, prepared: Prepared, params: tuple[Any, ...]) -> list[Any]:
     """Run ``prepared`` with ``params``; return its rows (as tuples on SQLite)."""
     if conn.dialect.name == "sqlite":
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(prepared.sqlite_sql, params)
-        return list(cursor.fetchall())
+        with _sqlalchemy_errors(conn, prepared):
+            cursor = _cursor(conn)
+            cursor.execute(prepared.sqlite_sql, params)
+            return list(cursor.fetchall())
     found = conn.execute(prepared.statement, dict(zip(prepared.names, params, strict=True)))
     return list(found)
+
+
+def _cursor(conn: sa.Connection) -> Any:
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+@contextmanager
+def _sqlalchemy_errors(conn: sa.Connection, prepared: Prepared) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy's (``sa.exc.IntegrityError``…), as
+    ``conn.execute`` would, so callers catch the same exceptions on every dialect."""
+    error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error as exc:
+        raise sa.exc.DBAPIError.instance(prepared.sqlite_sql, None, exc, error) from exc

@@ -6,6 +6,7 @@ steps and changes touch it: every step mutates the same parsed value.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,6 +15,8 @@ import orjson
 from segue._types import Headers
 
 _JSON_TYPES = (b"application/json", b"application/problem+json")
+# Names and values that ``urlencode`` would leave as they are, with the separators between.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*")
 
 
 class _Body:
@@ -60,6 +63,8 @@ def is_json(headers: Headers, *, default: bool = False) -> bool:
     ctype = header(headers, b"content-type")
     if ctype is None:
         return default
+    if ctype == b"application/json":  # by far the most common spelling
+        return True
     ctype = ctype.split(b";", 1)[0].strip().lower()
     return ctype in _JSON_TYPES or ctype.endswith(b"+json")
 
@@ -72,6 +77,30 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
     if "%" in text or "+" in text or ";" in text:
         return parse_qsl(text, keep_blank_values=True)
     return [pair.partition("=")[::2] for pair in text.split("&") if pair]
+
+
+def encode_query(pairs: list[tuple[str, str]]) -> bytes:
+    """``urlencode(pairs)``, skipping its per-character quoting when nothing needs it."""
+    if not pairs:
+        return b""
+    text = "&".join([f"{name}={value}" for name, value in pairs])
+    # Exactly one ``=`` per pair and one ``&`` between pairs: no name or value holds either.
+    if (
+        _PLAIN_QUERY.fullmatch(text)
+        and text.count("=") == len(pairs)
+        and text.count("&") == len(pairs) - 1
+    ):
+        return text.encode()
+    return urlencode(pairs).encode()
+
+
+def has_body(headers: Headers) -> bool:
+    """Whether a request announces a body (RFC 9112 §6.3: without ``content-length`` or
+    ``transfer-encoding`` it has none), so a bodiless request is never read or replayed."""
+    for key, value in headers:
+        if key == b"transfer-encoding" or (key == b"content-length" and value != b"0"):
+            return True
+    return False
 
 
 class Request(_Body):
@@ -118,7 +147,7 @@ class Request(_Body):
 
     @property
     def query_string(self) -> bytes:
-        return self._query_raw if self._query is None else urlencode(self._query).encode()
+        return self._query_raw if self._query is None else encode_query(self._query)
 
 
 class Response(_Body):

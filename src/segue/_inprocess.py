@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from segue._exchange import Request, Response
-from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
+from segue._types import ASGIApp, Headers, Message, Receive, Scope
 
 
 def rewrite_headers(headers: Headers, body: bytes) -> Headers:
@@ -71,7 +70,7 @@ async def read_body(receive: Receive) -> bytes:
     """The whole request body a client sent."""
     chunks: list[bytes] = []
     while True:
-        message: dict[str, Any] = dict(await receive())
+        message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
@@ -80,11 +79,9 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def call_streaming(
-    app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send
-) -> None:
-    """Run ``app`` with ``body`` as the request body and ``send`` for its answer; later
-    receives go to the client's ``receive`` (a real disconnect still arrives)."""
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` first (already read from the client), then hands on
+    to the client's ``receive``, so the app still sees a real disconnect."""
     sent_body = False
 
     async def receive_once() -> Message:
@@ -94,4 +91,4 @@ async def call_streaming(
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    await app(scope, receive_once, send)
+    return receive_once

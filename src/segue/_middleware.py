@@ -7,10 +7,11 @@ each version step, handled once by the app, and translated down again.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import orjson
 
@@ -18,7 +19,13 @@ from segue import _inprocess
 from segue._adapters import Caller
 from segue._errorbody import ErrorBody, default_error_body
 from segue._errors import ConflictError, DeclarationError
-from segue._exchange import Request, Response, header, is_json, parse_query
+from segue._exchange import (
+    Request,
+    Response,
+    has_body,
+    header,
+    is_json,
+)
 from segue._lifecycle import Clock, Gate, system_clock
 from segue._plan import RoutePlan, VersionPlan, compile_version
 from segue._routes import RouteKey
@@ -83,7 +90,10 @@ class Segue:
             plan = compile_version(version, keys)
             self.plans.append(plan)
             keys = [p.key for p in plan.routes if p.removed is None]
-        self._prefixes = self._prefix_table()
+        prefixes = self._prefix_table()  # longest first, so /api/v1 wins over /api
+        self._prefix_owner = dict(prefixes)
+        alternatives = "|".join(re.escape(prefix) for prefix, _ in prefixes)
+        self._prefix_match = re.compile(f"({alternatives})(?=/|$)").match
         self.version_header = version_header.lower().encode() if version_header else None
         self._by_selector = {
             s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
@@ -136,12 +146,10 @@ class Segue:
         """(version index, path below the prefix); index ``None`` = not a versioned path,
         ``-1`` = a version header naming no version."""
         path: str = scope["path"]
-        for prefix, owner in self._prefixes:
-            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
-                index, rest = owner, path[len(prefix) :] or "/"
-                break
-        else:
+        found = self._prefix_match(path)
+        if found is None:
             return None, path
+        index, rest = self._prefix_owner[found.group(1)], path[found.end() :] or "/"
         if self.version_header is not None:
             chosen = header(scope["headers"], self.version_header)
             if chosen is not None:
@@ -169,7 +177,7 @@ class Segue:
             return
         plan = self.plans[index - 1] if index else None
         method: str = scope["method"]
-        route, params, allowed = plan.match(method, rest) if plan else (None, {}, set())
+        route, params = plan.match(method, rest) if plan else (None, {})
         if route is not None:  # matched before the gate: a 410 still says who called what
             scope["segue.route"] = route.label
         gate = self._gates[index].at(self._timestamp())
@@ -182,7 +190,7 @@ class Segue:
             await self._pass_through(scope, receive, send, extra)
             return
         if plan is not None and route is None:
-            response = self._unmatched(index, method, rest, allowed)
+            response = self._unmatched(index, method, rest)
         elif index == 1 and route is not None and route.fast:
             await self._one_step(route, rest, scope, receive, send, extra)
             return
@@ -210,62 +218,59 @@ class Segue:
         """The common case compiled flat: one version step, one call, same path below the
         prefix. Does what ``serve`` does without its generality, and answers the client
         straight from the app's messages (as Starlette's gzip middleware does)."""
-        headers = scope["headers"]
-        query_string = scope["query_string"]
-        if route.query_ops:
-            pairs = parse_query(query_string)
-            for query_op in route.query_ops:
-                pairs = query_op.up_query(pairs)
-            query_string = urlencode(pairs).encode() if pairs else b""
-        body = None  # None: the client's body streams through untouched
-        if route.request_ops:
-            body = await _inprocess.read_body(receive)
-        if body and is_json(headers, default=True):
-            try:
-                parsed = orjson.loads(body)
-            except ValueError:  # malformed JSON: passed on untouched for the app's own 400
-                pass
-            else:
-                for op in route.request_ops:
-                    parsed = op.up(parsed)
-                body = orjson.dumps(parsed)
-                headers = _inprocess.rewrite_headers(headers, body)
-        path = self.newest_prefix + rest
         inner = dict(scope)
-        inner["method"] = route.key.method if route.target is None else route.target.method
+        path = self.newest_prefix + rest
         inner["path"] = path
         inner["raw_path"] = path.encode() if path.isascii() else quote(path).encode()
-        inner["query_string"] = query_string
-        inner["headers"] = headers
+        if route.target is not None:
+            inner["method"] = route.target.method
+        if route.query_ops:
+            inner["query_string"] = route.translate_query(scope["query_string"])
+        headers = scope["headers"]
+        if route.request_ops and has_body(headers):
+            body = await _inprocess.read_body(receive)
+            if body and is_json(headers, default=True):
+                try:
+                    parsed = orjson.loads(body)
+                except ValueError:  # malformed JSON: passed on untouched for the app's own 400
+                    pass
+                else:
+                    for op in route.request_ops:
+                        parsed = op.up(parsed)
+                    body = orjson.dumps(parsed)
+                    inner["headers"] = _inprocess.rewrite_headers(headers, body)
+            receive = _inprocess.replay(body, receive)
         start: Message = {}
         chunks: list[bytes] = []
 
         async def send_down(message: Message) -> None:
             nonlocal start
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 start = message  # held back until the body is known
                 return
-            if message["type"] != "http.response.body":
+            if kind != "http.response.body":
                 await send(message)
                 return
-            chunks.append(message.get("body", b""))
+            content = message.get("body", b"")
             if message.get("more_body", False):
+                chunks.append(content)
                 return
-            status, out_headers = start["status"], list(start.get("headers", ()))
-            content = b"".join(chunks)
+            if chunks:
+                chunks.append(content)
+                content = b"".join(chunks)
+            status = start["status"]
+            out_headers = start.get("headers", ())
             changed = _down_bytes(route, status, out_headers, content)
             if changed is not None:
                 content = changed
-                out_headers = [(k, v) for k, v in out_headers if k.lower() != b"content-length"]
-                out_headers.append((b"content-length", str(len(content)).encode()))
-            out_headers.extend(extra)
-            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+                out_headers = _with_length(out_headers, len(content))
+            await send(
+                {"type": "http.response.start", "status": status, "headers": [*out_headers, *extra]}
+            )
             await send({"type": "http.response.body", "body": content})
 
-        if body is None:
-            await self.app(inner, receive, send_down)
-        else:
-            await _inprocess.call_streaming(self.app, inner, body, receive, send_down)
+        await self.app(inner, receive, send_down)
 
     async def _pass_through(
         self, scope: Scope, receive: Receive, send: Send, extra: Headers
@@ -282,7 +287,8 @@ class Segue:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _unmatched(self, index: int, method: str, path: str, allowed: set[str]) -> Response:
+    def _unmatched(self, index: int, method: str, path: str) -> Response:
+        allowed = self.plans[index - 1].allowed(path)
         if allowed:
             response = self.error(index, 405, "METHOD_NOT_ALLOWED", f"{method} is not allowed")
             response.headers.append((b"allow", ", ".join(sorted(allowed)).encode()))
@@ -320,9 +326,9 @@ class Segue:
             inner = _inprocess.scope_for(scope, request, path, body)
             return await _inprocess.call(self.app, inner, body, receive)
         if route is None:
-            route, params, allowed = self.plans[index - 1].match(request.method, request.path)
+            route, params = self.plans[index - 1].match(request.method, request.path)
             if route is None:
-                return self._unmatched(index, request.method, request.path, allowed)
+                return self._unmatched(index, request.method, request.path)
             request.path_params = params
         if route.removed is not None:
             name = self.versions[index].name
@@ -356,9 +362,11 @@ class Segue:
 
 
 def _down_bytes(route: RoutePlan, status: int, headers: Headers, body: bytes) -> bytes | None:
-    """``body`` translated down through ``route``'s changes, or ``None`` when untouched."""
+    """``body`` translated down through ``route``'s changes, or ``None`` when untouched.
+
+    ``headers`` are a response's, whose names ASGI gives in lower case."""
     ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
-    if not ops or not body or not is_json([(k.lower(), v) for k, v in headers]):
+    if not ops or not body or not is_json(headers):
         return None
     try:
         payload = orjson.loads(body)
@@ -367,6 +375,13 @@ def _down_bytes(route: RoutePlan, status: int, headers: Headers, body: bytes) ->
     for op in ops:
         payload = op.down(payload)
     return orjson.dumps(payload)
+
+
+def _with_length(headers: Iterable[tuple[bytes, bytes]], length: int) -> Headers:
+    """``headers`` with ``content-length`` set to ``length`` (for a rewritten body)."""
+    out = [(k, v) for k, v in headers if k != b"content-length"]
+    out.append((b"content-length", str(length).encode()))
+    return out
 
 
 def _down(route: RoutePlan, response: Response) -> Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from segue._adapters import Adapter
 from segue._errors import ConflictError, DeclarationError
+from segue._exchange import encode_query, parse_query
 from segue._routes import RouteKey, specificity
 from segue._version import Version
 from segue.changes import (
@@ -44,6 +45,7 @@ class RoutePlan:
     adapter: Adapter | None = None
     removed: RouteRemoved | None = None
     fast: bool = False  # set by finish(): one forward call, path unchanged below the prefix
+    _no_query: bytes = b""  # set by finish(): what the query changes make of an empty query
 
     def __post_init__(self) -> None:
         self.pattern = self.key.pattern()
@@ -81,6 +83,18 @@ class RoutePlan:
         self.response_ops.reverse()
         self.error_ops.reverse()
         self.fast = self.direct and self.same_path
+        self._no_query = self._translate_pairs([])
+
+    def translate_query(self, raw: bytes) -> bytes:
+        """The query string ``raw`` translated up through this route's query changes."""
+        if not raw:  # up_query is a function of the pairs alone: computed once
+            return self._no_query
+        return self._translate_pairs(parse_query(raw))
+
+    def _translate_pairs(self, pairs: list[tuple[str, str]]) -> bytes:
+        for query_op in self.query_ops:
+            pairs = query_op.up_query(pairs)
+        return encode_query(pairs)
 
     def newer_path(self, values: dict[str, str]) -> str:
         assert self.target is not None
@@ -95,11 +109,16 @@ class VersionPlan:
     routes: list[RoutePlan]
     error_ops: list[BodyChange]  # version-wide, for errors raised by segue itself
     by_method: dict[tuple[str, int], list[RoutePlan]] = field(init=False)
+    literal: dict[tuple[str, str], RoutePlan] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Routes bucketed by method and segment count: a request tries only its own bucket.
-        self.by_method = {}
+        # Routes without parameters are one dict look-up; the others are bucketed by method
+        # and segment count, so a request tries only the patterns of its own bucket.
+        self.by_method, self.literal = {}, {}
         for plan in sorted(self.routes, key=lambda p: specificity(p.key)):
+            if not plan.key.params:
+                self.literal[(plan.key.method, plan.key.path)] = plan
+                continue
             bucket = (plan.key.method, plan.key.path.count("/"))
             self.by_method.setdefault(bucket, []).append(plan)
 
@@ -107,14 +126,20 @@ class VersionPlan:
     def keys(self) -> list[RouteKey]:
         return [p.key for p in self.routes]
 
-    def match(self, method: str, path: str) -> tuple[RoutePlan | None, dict[str, str], set[str]]:
-        """The route for ``method path`` and its parameters; else the methods ``path`` allows."""
+    def match(self, method: str, path: str) -> tuple[RoutePlan | None, dict[str, str]]:
+        """The route for ``method path`` and its parameters, or ``(None, {})``."""
+        plan = self.literal.get((method, path))
+        if plan is not None:
+            return plan, {}
         for plan in self.by_method.get((method, path.count("/")), ()):
             found = plan.pattern.match(path)
             if found:
-                return plan, found.groupdict(), set()
-        allowed = {p.key.method for p in self.routes if p.pattern.match(path)}
-        return None, {}, allowed
+                return plan, found.groupdict()
+        return None, {}
+
+    def allowed(self, path: str) -> set[str]:
+        """The methods some route of this version allows on ``path`` (for a 405)."""
+        return {p.key.method for p in self.routes if p.pattern.match(path)}
 
 
 def compile_version(version: Version, newer: Sequence[RouteKey]) -> VersionPlan:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlencode
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from segue import EnumMapped, FieldRenamed
+from segue._exchange import encode_query
 
 KEYS = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
 SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
@@ -51,3 +53,12 @@ def test_enum_map_up_then_down_is_identity(mapping: dict[str, str], picks: list[
     change = EnumMapped("grade", mapping)
     for body in ({"grade": values[0] if values else olds[0]}, {"grade": values}):
         assert change.down(change.up(copy.deepcopy(body))) == body
+
+
+QUERY_TEXT = st.text(alphabet="abz09_.~-=& %+é/", max_size=6)
+
+
+@given(pairs=st.lists(st.tuples(QUERY_TEXT, QUERY_TEXT), max_size=4))
+def test_encoded_query_matches_urlencode(pairs: list[tuple[str, str]]) -> None:
+    """The fast path for plain queries writes exactly what ``urlencode`` would."""
+    assert encode_query(pairs) == urlencode(pairs).encode()

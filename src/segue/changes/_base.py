@@ -69,6 +69,8 @@ class QueryChange(Change):
     """A change to query parameters, translated up only (responses carry none)."""
 
     def up_query(self, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Translate query parameters up; a function of ``query`` alone (no request state),
+        so what it makes of an empty query is computed once."""
         raise NotImplementedError
 
     def parameters_down(self, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:

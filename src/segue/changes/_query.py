@@ -49,8 +49,13 @@ class QueryMapped(QueryChange):
         self.routes = scope_of(routes)
 
     def up_query(self, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        kept = [(k, v) for k, v in query if k != self.old]
-        given = [v for k, v in query if k == self.old]
+        old = self.old
+        kept, given = [], []
+        for pair in query:
+            if pair[0] == old:
+                given.append(pair[1])
+            else:
+                kept.append(pair)
         if self.new is None:
             return kept
         if not given:

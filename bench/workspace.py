@@ -17,6 +17,10 @@ build the POST bodies; every case is bounded by ``--seconds``):
 Writes ``bench/results/workspace.json``. See ``bench/README.md``.
 
     .venv/bin/python bench/workspace.py [--seconds 5] [--rows 1000000] [--reseed]
+        [--cases v2_upsert_100,v1_insert_100]
+
+``--cases`` runs only the named cases (to iterate on one path) and prints them without
+writing the results file, which only a full run updates.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ HOST = "127.0.0.1"
 CAP = 100  # rows per upsert / insert call, v1 and v2 alike
 TARGET_ROWS_PER_S = 20_000
 LIST_PAGES = 200
+UPSERT_CASES = tuple(f"v2_upsert_{size}" for size in (1, 10, CAP))
+LIST_CASES = ("v2_rows_typed", "v2_rows_flat", "v2_rows_csv", "v1_rows_flat", "v1_rows_csv")
+CASES = (*UPSERT_CASES, f"v1_insert_{CAP}", *LIST_CASES)
 
 
 class BenchError(RuntimeError):
@@ -332,7 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-connections", type=int, default=4)
     parser.add_argument("--read-connections", type=int, default=8)
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help="comma-separated cases to run (default: all); a partial run writes no results",
+    )
     args = parser.parse_args(argv)
+    cases = [c for c in args.cases.split(",") if c]
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown:
+        parser.error(f"unknown cases {unknown}; choose from {', '.join(CASES)}")
+    partial = set(cases) != set(CASES)
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -348,18 +365,21 @@ def main(argv: list[str] | None = None) -> int:
         verify(server, meta)
         wc, rc, secs = args.write_connections, args.read_connections, args.seconds
         for size in (1, 10, CAP):
+            if f"v2_upsert_{size}" not in cases:
+                continue
             script = upsert_script(key, table, size, args.rows, v1=False, salt=size)
             run_wrk(server, script, 1, wc)  # warm-up
             found = run_wrk(server, script, secs, wc)
             found["rows_per_s"] = found["requests_per_s"] * size
             results[f"v2_upsert_{size}"] = found
             print(f"v2 upsert x{size:<3}: {found['rows_per_s']:>9,.0f} rows/s", flush=True)
-        script = upsert_script(key, table, CAP, args.rows, v1=True, salt=7)
-        run_wrk(server, script, 1, wc)
-        found = run_wrk(server, script, secs, wc)
-        found["rows_per_s"] = found["requests_per_s"] * CAP
-        results["v1_insert_100"] = found
-        print(f"v1 insert x{CAP}: {found['rows_per_s']:>9,.0f} rows/s", flush=True)
+        if f"v1_insert_{CAP}" in cases:
+            script = upsert_script(key, table, CAP, args.rows, v1=True, salt=7)
+            run_wrk(server, script, 1, wc)
+            found = run_wrk(server, script, secs, wc)
+            found["rows_per_s"] = found["requests_per_s"] * CAP
+            results[f"v1_insert_{CAP}"] = found
+            print(f"v1 insert x{CAP}: {found['rows_per_s']:>9,.0f} rows/s", flush=True)
         for name, path, extra in (
             ("v2_rows_typed", f"/api/v2/tables/{table}/rows", ""),
             ("v2_rows_flat", f"/api/v2/tables/{table}/rows", "&cells=flat"),
@@ -367,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             ("v1_rows_flat", f"/api/v1/tables/{table}/rows", ""),
             ("v1_rows_csv", f"/api/v1/tables/{table}/rows", "&format=csv"),
         ):
+            if name not in cases:
+                continue
             script = _LIST_LUA.format(key=key, pages=LIST_PAGES, path=path, extra=extra)
             run_wrk(server, script, 1, rc)
             results[name] = run_wrk(server, script, secs, rc)
@@ -379,6 +401,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(server)
         shutil.rmtree(work, ignore_errors=True)
+    if partial:
+        upserts = results.get(f"v2_upsert_{CAP}"), results.get(f"v1_insert_{CAP}")
+        if upserts[0] and upserts[1]:
+            ratio = upserts[1]["rows_per_s"] / upserts[0]["rows_per_s"]
+            print(f"v1 insert vs v2 upsert: {ratio:.3f}")
+        print("partial run (--cases): results file not written")
+        return 0
     cap_rate = results[f"v2_upsert_{CAP}"]["rows_per_s"]
     summary = {
         "upsert_rows_per_s_cap": round(cap_rate),

@@ -25,7 +25,7 @@ import orjson
 import sqlalchemy as sa
 
 from segue_apps.common.db import Database
-from segue_apps.common.ids import new_ids
+from segue_apps.common.ids import new_ordered_ids
 from segue_apps.common.prepared import Prepared, executemany, fetchall
 from segue_apps.workspace.cells import is_empty, match_text
 from segue_apps.workspace.errors import WorkspaceError, issues_error
@@ -251,7 +251,7 @@ def _apply(
     index_rows: list[tuple[Any, ...]] = []
     stale: list[tuple[Any, ...]] = []
     outcomes: list[dict[str, Any]] = []
-    fresh_ids = iter(new_ids(len(batch.rows)))  # one call for random bytes, not one per row
+    fresh_ids = iter(new_ordered_ids(len(batch.rows)))  # B-tree locality, see ids
     for i, (row, typed, key) in enumerate(zip(batch.rows, batch.cells, batch.keys, strict=True)):
         hits = candidates.get(key[0], []) if key else []
         if len(key) > 1:

@@ -7,7 +7,6 @@ each version step, handled once by the app, and translated down again.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -90,10 +89,13 @@ class Segue:
             plan = compile_version(version, keys)
             self.plans.append(plan)
             keys = [p.key for p in plan.routes if p.removed is None]
-        prefixes = self._prefix_table()  # longest first, so /api/v1 wins over /api
-        self._prefix_owner = dict(prefixes)
-        alternatives = "|".join(re.escape(prefix) for prefix, _ in prefixes)
-        self._prefix_match = re.compile(f"({alternatives})(?=/|$)").match
+        # Prefixes by length, longest first (so /api/v1 wins over /api): a path's version is
+        # a slice and a dict look-up per distinct length.
+        self._prefixes: list[tuple[int, dict[str, int]]] = []
+        for prefix, index in self._prefix_table():
+            if not self._prefixes or self._prefixes[-1][0] != len(prefix):
+                self._prefixes.append((len(prefix), {}))
+            self._prefixes[-1][1][prefix] = index
         self.version_header = version_header.lower().encode() if version_header else None
         self._by_selector = {
             s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
@@ -146,15 +148,16 @@ class Segue:
         """(version index, path below the prefix); index ``None`` = not a versioned path,
         ``-1`` = a version header naming no version."""
         path: str = scope["path"]
-        found = self._prefix_match(path)
-        if found is None:
-            return None, path
-        index, rest = self._prefix_owner[found.group(1)], path[found.end() :] or "/"
-        if self.version_header is not None:
-            chosen = header(scope["headers"], self.version_header)
-            if chosen is not None:
-                return self._by_selector.get(chosen.strip(), -1), rest
-        return index, rest
+        for length, owners in self._prefixes:
+            index = owners.get(path[:length])
+            if index is not None and (len(path) == length or path[length] == "/"):
+                rest = path[length:] or "/"
+                if self.version_header is not None:
+                    chosen = header(scope["headers"], self.version_header)
+                    if chosen is not None:
+                        return self._by_selector.get(chosen.strip(), -1), rest
+                return index, rest
+        return None, path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -262,12 +265,12 @@ class Segue:
             status = start["status"]
             out_headers = start.get("headers", ())
             changed = _down_bytes(route, status, out_headers, content)
-            if changed is not None:
+            if changed is None:
+                out_headers = [*out_headers, *extra]
+            else:
                 content = changed
-                out_headers = _with_length(out_headers, len(content))
-            await send(
-                {"type": "http.response.start", "status": status, "headers": [*out_headers, *extra]}
-            )
+                out_headers = _with_length(out_headers, len(content), extra)
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": content})
 
         await self.app(inner, receive, send_down)
@@ -372,16 +375,28 @@ def _down_bytes(route: RoutePlan, status: int, headers: Headers, body: bytes) ->
         payload = orjson.loads(body)
     except ValueError:  # a body that says JSON but is not: passed on as it is
         return None
-    for op in ops:
-        payload = op.down(payload)
+    steps = route.response_steps
+    if steps is not None and ops is route.response_ops and type(payload) is dict:
+        for step in steps:
+            step(payload)
+    else:
+        for op in ops:
+            payload = op.down(payload)
     return orjson.dumps(payload)
 
 
-def _with_length(headers: Iterable[tuple[bytes, bytes]], length: int) -> Headers:
-    """``headers`` with ``content-length`` set to ``length`` (for a rewritten body)."""
-    out = [(k, v) for k, v in headers if k != b"content-length"]
-    out.append((b"content-length", str(length).encode()))
-    return out
+def _with_length(
+    headers: Iterable[tuple[bytes, bytes]],
+    length: int,
+    extra: Iterable[tuple[bytes, bytes]] = (),
+) -> Headers:
+    """``headers`` with ``content-length`` set to ``length`` (for a rewritten body), then
+    ``extra``."""
+    return [
+        *[item for item in headers if item[0] != b"content-length"],
+        (b"content-length", b"%d" % length),
+        *extra,
+    ]
 
 
 def _down(route: RoutePlan, response: Response) -> Response:

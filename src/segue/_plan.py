@@ -8,8 +8,9 @@ with a message naming it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from segue._adapters import Adapter
 from segue._errors import ConflictError, DeclarationError
@@ -28,6 +29,9 @@ from segue.changes import (
     RouteRemoved,
 )
 
+QUERY_MEMO = 512  # translated query strings kept per route
+QUERY_MEMO_BYTES = 256  # longer ones are translated every time
+
 
 @dataclass
 class RoutePlan:
@@ -45,7 +49,10 @@ class RoutePlan:
     adapter: Adapter | None = None
     removed: RouteRemoved | None = None
     fast: bool = False  # set by finish(): one forward call, path unchanged below the prefix
-    _no_query: bytes = b""  # set by finish(): what the query changes make of an empty query
+    # set by finish(): the response changes' ``down_top``s when every one has it, else None
+    response_steps: tuple[Callable[[dict[str, Any]], None], ...] | None = None
+    # Query strings already translated (clients repeat the same few); bounded, see below.
+    _queries: dict[bytes, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.pattern = self.key.pattern()
@@ -83,18 +90,29 @@ class RoutePlan:
         self.response_ops.reverse()
         self.error_ops.reverse()
         self.fast = self.direct and self.same_path
-        self._no_query = self._translate_pairs([])
+        steps = [op.down_top for op in self.response_ops]
+        if all(step is not None for step in steps):
+            self.response_steps = tuple(step for step in steps if step is not None)
 
     def translate_query(self, raw: bytes) -> bytes:
-        """The query string ``raw`` translated up through this route's query changes."""
-        if not raw:  # up_query is a function of the pairs alone: computed once
-            return self._no_query
-        return self._translate_pairs(parse_query(raw))
+        """The query string ``raw`` translated up through this route's query changes.
 
-    def _translate_pairs(self, pairs: list[tuple[str, str]]) -> bytes:
-        for query_op in self.query_ops:
-            pairs = query_op.up_query(pairs)
-        return encode_query(pairs)
+        ``up_query`` is a function of the pairs alone, so a query string seen before is one
+        dict look-up. At most ``QUERY_MEMO`` of at most ``QUERY_MEMO_BYTES`` each are kept:
+        queries holding ids or search terms vary without end, and starting over is cheaper
+        than tracking which are recent.
+        """
+        translated = self._queries.get(raw)
+        if translated is None:
+            pairs = parse_query(raw)
+            for query_op in self.query_ops:
+                pairs = query_op.up_query(pairs)
+            translated = encode_query(pairs)
+            if len(raw) <= QUERY_MEMO_BYTES:
+                if len(self._queries) >= QUERY_MEMO:
+                    self._queries.clear()
+                self._queries[raw] = translated
+        return translated
 
     def newer_path(self, values: dict[str, str]) -> str:
         assert self.target is not None

@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segue import EnumMapped, FieldRenamed
+from segue import EnumMapped, FieldRenamed, QueryMapped, Version
 from segue._exchange import encode_query
+from segue._plan import QUERY_MEMO, compile_version
+from segue._routes import RouteKey
 
 KEYS = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
 SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
@@ -62,3 +64,28 @@ QUERY_TEXT = st.text(alphabet="abz09_.~-=& %+é/", max_size=6)
 def test_encoded_query_matches_urlencode(pairs: list[tuple[str, str]]) -> None:
     """The fast path for plain queries writes exactly what ``urlencode`` would."""
     assert encode_query(pairs) == urlencode(pairs).encode()
+
+
+@given(
+    value=st.none() | st.integers(0, 3) | st.sampled_from(["high", "low", "x"]),
+    items=st.lists(st.integers(0, 3) | st.sampled_from(["high", "low", "x"]), max_size=4),
+)
+def test_top_level_enum_down_maps_scalars_and_list_items(value: Any, items: list[Any]) -> None:
+    """The top-level fast path maps what the general walk maps: any hashable value, and
+    every item of a list value; values not named pass unchanged."""
+    change = EnumMapped("grade", {"full": "high", 1: 2})
+    body = change.down({"grade": value, "grades": items})
+    assert body["grade"] == {"high": "full", 2: 1}.get(value, value)
+    listed = EnumMapped("grades", {"full": "high", 1: 2}).down({"grades": items})
+    assert listed["grades"] == [{"high": "full", 2: 1}.get(v, v) for v in items]
+
+
+def test_query_memo_stays_bounded() -> None:
+    """Remembered query translations never exceed the bound, and stay right after a reset."""
+    plan = compile_version(
+        Version("v1", ["/v1"], [QueryMapped("fields", "include", values={"all": "parts"})]),
+        [RouteKey.parse("GET /widgets")],
+    ).routes[0]
+    for n in range(QUERY_MEMO + 10):
+        assert plan.translate_query(f"fields=all&n={n}".encode()) == f"n={n}&include=parts".encode()
+    assert 0 < len(plan._queries) <= QUERY_MEMO

@@ -52,6 +52,17 @@ async def test_v1_fields_exclusion_maps_to_no_include(
     assert response.json()["parts"] is None
 
 
+async def test_v1_repeated_queries_translate_each_time_alike(
+    client: httpx.AsyncClient, widget: dict[str, Any]
+) -> None:
+    """Translated query strings are remembered per route: asking again, or asking another
+    way in between, gives each query its own answer."""
+    for query in ["fields=!parts", "fields=parts", "fields=!parts", "", "fields=parts"]:
+        response = await client.get(f"/v1/widgets/w1?{query}")
+        assert response.status_code == 200
+        assert response.json()["parts"] == (None if query == "fields=!parts" else PARTS)
+
+
 async def test_v1_create_goes_through_adapter_and_fills_new_field(
     client: httpx.AsyncClient,
 ) -> None:

@@ -11,7 +11,7 @@ Three families, told apart by what they touch:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Literal
 
 from segue._routes import RouteKey
@@ -49,6 +49,9 @@ class BodyChange(Change):
     on_request: bool = False
     on_response: bool = True
     status: Status = "success"
+    # ``down`` for a dict body, set where the change touches only top-level fields: a route
+    # whose changes all have one translates a response with one plain call per change.
+    down_top: Callable[[dict[str, Any]], None] | None = None
 
     def up(self, body: Any) -> Any:
         """Translate a request body from the old version to the newer one (in place)."""

@@ -43,6 +43,18 @@ class EnumMapped(BodyChange):
             raise ConflictError(f"EnumMapped({path!r}) maps two old values to one new value")
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
+        if not self.path.parent:
+            leaf, to_old = self.path.leaf, self.to_old
+
+            def down_top(body: dict[str, Any]) -> None:  # bp.update, for one dict
+                if leaf in body:
+                    value = body[leaf]
+                    if isinstance(value, list):
+                        body[leaf] = [to_old.get(v, v) for v in value]
+                    else:
+                        body[leaf] = to_old.get(value, value)
+
+            self.down_top = down_top
 
     def up(self, body: Any) -> Any:
         to_new = self.to_new
@@ -50,13 +62,10 @@ class EnumMapped(BodyChange):
         return body
 
     def down(self, body: Any) -> Any:
+        if self.down_top is not None and type(body) is dict:
+            self.down_top(body)
+            return body
         to_old = self.to_old
-        leaf = self.path.leaf
-        if not self.path.parent and type(body) is dict:
-            value = body.get(leaf)
-            if type(value) is str:
-                body[leaf] = to_old.get(value, value)
-                return body
         bp.update(body, self.path, lambda v: to_old.get(v, v))
         return body
 

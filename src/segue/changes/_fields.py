@@ -48,9 +48,16 @@ class FieldRenamed(BodyChange):
         self.path = bp.parse(path)
         self.new_path = self.path.sibling(new_name)
         self.old_name, self.new_name = self.path.leaf, new_name
-        self.top = not self.path.parent
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
+        if not self.path.parent:
+            old_name = self.old_name
+
+            def down_top(body: dict[str, Any]) -> None:
+                if new_name in body:
+                    body[old_name] = body.pop(new_name)
+
+            self.down_top = down_top
 
     def up(self, body: Any) -> Any:
         for parent in bp.parents(body, self.path):
@@ -58,9 +65,9 @@ class FieldRenamed(BodyChange):
         return body
 
     def down(self, body: Any) -> Any:
-        if self.top:  # the hot case, without the general walk
-            if type(body) is dict and self.new_name in body:
-                body[self.old_name] = body.pop(self.new_name)
+        if self.down_top is not None:
+            if type(body) is dict:
+                self.down_top(body)
             return body
         for parent in bp.parents(body, self.new_path):
             bp.rename(parent, self.new_name, self.old_name)
@@ -86,6 +93,23 @@ class _ValueSource:
     @property
     def given(self) -> bool:
         return self.default is not _MISSING or self.compute is not None
+
+    def filler(self, leaf: str) -> Callable[[dict[str, Any]], None]:
+        """``fill`` for the top-level field ``leaf`` of a dict body."""
+        compute, default = self.compute, self.default
+        if compute is None:
+
+            def fill_default(body: dict[str, Any]) -> None:
+                if leaf not in body:
+                    body[leaf] = default
+
+            return fill_default
+
+        def fill_computed(body: dict[str, Any]) -> None:
+            if leaf not in body:
+                body[leaf] = compute(body)
+
+        return fill_computed
 
     def fill(self, body: Any, path: bp.BodyPath) -> None:
         if not path.parent and type(body) is dict:
@@ -128,6 +152,13 @@ class FieldAdded(BodyChange):
         self.source = _ValueSource(default, compute, f"FieldAdded({path!r})")
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
+        if not self.path.parent:
+            leaf = self.path.leaf
+
+            def down_top(body: dict[str, Any]) -> None:
+                body.pop(leaf, None)
+
+            self.down_top = down_top
 
     def up(self, body: Any) -> Any:
         if self.source.given:
@@ -135,9 +166,9 @@ class FieldAdded(BodyChange):
         return body
 
     def down(self, body: Any) -> Any:
-        if not self.path.parent:
+        if self.down_top is not None:
             if type(body) is dict:
-                body.pop(self.path.leaf, None)
+                self.down_top(body)
             return body
         bp.pop(body, self.path)
         return body
@@ -187,12 +218,18 @@ class FieldRemoved(BodyChange):
             )
         self.schema = schema or {}
         self.routes = scope_of(routes)
+        if not self.path.parent and self.source.given:
+            self.down_top = self.source.filler(self.path.leaf)
 
     def up(self, body: Any) -> Any:
         bp.pop(body, self.path)
         return body
 
     def down(self, body: Any) -> Any:
+        if self.down_top is not None:
+            if type(body) is dict:
+                self.down_top(body)
+            return body
         self.source.fill(body, self.path)
         return body
 

@@ -91,7 +91,8 @@ def pinned(cmd: list[str], cpu: int | None) -> list[str]:
     return ["taskset", "-c", str(cpu), *cmd] if cpu is not None else cmd
 
 
-def start(server: Server, cpu: int | None) -> None:
+def uvicorn_command(server: Server) -> list[str]:
+    """One uvicorn process serving ``server``'s app on a fresh loopback port."""
     server.port = free_port()
     cmd = [
         sys.executable,
@@ -113,11 +114,19 @@ def start(server: Server, cpu: int | None) -> None:
     ]
     if server.app_dir is not None:
         cmd += ["--app-dir", str(server.app_dir)]
+    return cmd
+
+
+def launch(server: Server, cmd: list[str]) -> None:
     server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
     # Own session: a Ctrl-C reaches only this script, which then stops the servers itself.
     server.proc = subprocess.Popen(
-        pinned(cmd, cpu), stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True
+        cmd, stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True
     )
+
+
+def start(server: Server, cpu: int | None) -> None:
+    launch(server, pinned(uvicorn_command(server), cpu))
 
 
 def wait_ready(server: Server, client: httpx.Client, probe: str, timeout: float = 30.0) -> None:
@@ -337,6 +346,19 @@ def source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def software() -> dict[str, Any]:
+    """What was measured: uvicorn's loop and HTTP parser, segue's sources, package versions."""
+    return {
+        "uvicorn_loop": "uvloop" if package_version("uvloop") else "asyncio",
+        "uvicorn_http": "httptools" if package_version("httptools") else "h11",
+        "segue_src_sha256": source_digest(),
+        "versions": {
+            name: package_version(name)
+            for name in ("fastapi", "starlette", "pydantic", "uvicorn", "orjson", "cadwyn")
+        },
+    }
+
+
 def package_version(name: str) -> str | None:
     try:
         return version(name)
@@ -483,13 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "interleaving": "round-robin, order rotated each round",
             "uvicorn": "--workers 1 --loop auto --no-access-log",
-            "uvicorn_loop": "uvloop" if package_version("uvloop") else "asyncio",
-            "uvicorn_http": "httptools" if package_version("httptools") else "h11",
-            "segue_src_sha256": source_digest(),
-            "versions": {
-                name: package_version(name)
-                for name in ("fastapi", "starlette", "pydantic", "uvicorn", "orjson", "cadwyn")
-            },
+            **software(),
             "cadwyn_version_selection": "X-API-VERSION header (dates), paths without prefix",
             "elapsed_s": round(time.monotonic() - started, 1),
             "loadavg_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],

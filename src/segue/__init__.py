@@ -15,7 +15,13 @@ Example::
 
 from segue._adapters import Adapter, Caller, adapter
 from segue._errorbody import default_error_body
-from segue._errors import ConflictError, DeclarationError, LifecycleError, SegueError
+from segue._errors import (
+    ConflictError,
+    DeclarationError,
+    DocumentError,
+    LifecycleError,
+    SegueError,
+)
 from segue._exchange import Request, Response
 from segue._guide_examples import Scenario, Step
 from segue._lifecycle import Brownout, Lifecycle, system_clock
@@ -44,6 +50,7 @@ __all__ = [
     "Change",
     "ConflictError",
     "DeclarationError",
+    "DocumentError",
     "EnumMapped",
     "ErrorEnvelopeReshaped",
     "FieldAdded",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from segue._errors import DocumentError
 from segue._openapi import deref
 
 Doc = dict[str, Any]
@@ -108,10 +109,6 @@ class Report:
             lines.append(f"{len(self.additions)} addition(s)")
             lines.extend(f"  {f}" for f in self.additions)
         return "\n".join(lines)
-
-
-class DocumentError(ValueError):
-    """An input is not an OpenAPI 3.x document."""
 
 
 def diff(old: Doc, new: Doc) -> Report:

@@ -1,9 +1,11 @@
-"""Typed errors. Raised while declarations compile, never per request.
+"""Typed errors. Raised while declarations compile or tools read their input, never per
+request.
 
 SegueError
 ├── DeclarationError      a declaration is malformed or names an unknown route
 │   └── ConflictError     two declarations contradict each other
-└── LifecycleError        dates that cannot be true together (sunset before deprecation)
+├── LifecycleError        dates that cannot be true together (sunset before deprecation)
+└── DocumentError         ``segue diff`` was given something that is not OpenAPI 3.x
 """
 
 from __future__ import annotations
@@ -23,3 +25,8 @@ class ConflictError(DeclarationError):
 
 class LifecycleError(SegueError):
     """A version's lifecycle dates are impossible, e.g. a sunset before the deprecation."""
+
+
+class DocumentError(SegueError, ValueError):
+    """An input of ``segue diff`` is not an OpenAPI 3.x document (a ValueError too: it is
+    bad input, and callers catching that keep working)."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from segue import SegueError
 from segue._diff import DocumentError, Finding, Kind, Report, diff
 from segue.cli import app
 
@@ -231,9 +232,10 @@ def test_fields_of_all_of_parts_are_merged() -> None:
 
 
 def test_non_openapi_input_raises_document_error() -> None:
-    """A dict without an ``openapi: 3.x`` field is refused."""
-    with pytest.raises(DocumentError, match=r"old: not an OpenAPI 3\.x document"):
+    """A dict without an ``openapi: 3.x`` field is refused, as one of segue's own errors."""
+    with pytest.raises(DocumentError, match=r"old: not an OpenAPI 3\.x document") as raised:
         diff({"swagger": "2.0", "paths": {}}, document({}))
+    assert isinstance(raised.value, SegueError)
 
 
 def test_finding_as_dict_names_kind_route_location_detail() -> None:

@@ -97,6 +97,8 @@ class UsageRecorder:
         flush_every_s: longest time counts wait in memory.
         flush_at: flush as soon as this many requests were counted since the last flush.
         window: how far back the usage URLs look unless ``?hours=`` says otherwise.
+        keep: how long stored hours are kept; older ones are deleted, at most once an hour,
+            when counts are flushed (the longest ``?hours=`` reaches back 400 days).
 
     Example::
 
@@ -117,9 +119,12 @@ class UsageRecorder:
         flush_every_s: float = 2.0,
         flush_at: int = 500,
         window: timedelta = timedelta(days=30),
+        keep: timedelta = timedelta(hours=MAX_HOURS),
     ) -> None:
         if (db_url is None) == (engine is None):
             raise DeclarationError("UsageRecorder needs exactly one of db_url= and engine=")
+        if keep < timedelta(hours=1):
+            raise DeclarationError(f"UsageRecorder keep={keep} is shorter than an hour")
         if versions is None:
             if not isinstance(app, Segue):
                 raise DeclarationError("UsageRecorder wraps a Segue app, or give versions=")
@@ -136,6 +141,8 @@ class UsageRecorder:
         self.flush_every_s = flush_every_s
         self.flush_at = flush_at
         self.window_hours = max(1, int(window / timedelta(hours=1)))
+        self.keep_ms = int(keep / timedelta(milliseconds=1))
+        self._pruned_hour = 0  # the hour of the last prune: one per hour is plenty
         self.tally = Tally()
         self.store: UsageStore | None = None
         self._pages: dict[str, Callable[[Scope, Send], Awaitable[None]]] = {
@@ -189,8 +196,10 @@ class UsageRecorder:
             else:
                 route = f"{scope['method']} (unmatched)"
         now_ms = int(self.clock().timestamp() * 1000)
+        # A refused key (401) is no caller: counted as no key, so made-up tokens add no rows.
+        caller = "" if status == 401 else self.identify(scope) or ""
         # status 0: the app raised before answering; the server answers 500.
-        self.tally.add(version, route, self.identify(scope) or "", now_ms, not 0 < status < 400)
+        self.tally.add(version, route, caller, now_ms, not 0 < status < 400)
         if self.tally.requests >= self.flush_at and self._wake is not None:
             self._wake.set()
 
@@ -274,7 +283,20 @@ class UsageRecorder:
                 self.tally.add_rows(rows)
                 self.tally.requests += batch.requests
                 return 0
+            await self._prune()
         return len(rows)
+
+    async def _prune(self) -> None:
+        """Delete stored hours older than ``keep``, once per hour at most."""
+        assert self.store is not None
+        hour = hour_of(self.clock())
+        if hour == self._pruned_hour:
+            return
+        try:
+            await self.store.prune(before_hour=hour - self.keep_ms + HOUR_MS)
+        except Exception:
+            log.exception("old usage figures not deleted; will try again next hour")
+        self._pruned_hour = hour
 
     # ----------------------------------------------------------------- own URLs
 

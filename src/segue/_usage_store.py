@@ -96,6 +96,12 @@ class UsageStore:
         async with self.engine.begin() as conn:
             await conn.execute(self._upsert, params)
 
+    async def prune(self, before_hour: int) -> int:
+        """Delete the hours before ``before_hour``; returns how many rows went."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(sa.delete(usage).where(u.hour < before_hour))
+            return result.rowcount or 0
+
     async def read(self, since_hour: int, key_prefix: str | None = None) -> list[UsageRow]:
         """Rows from the hour starting at ``since_hour`` on, of one key when given."""
         query = sa.select(

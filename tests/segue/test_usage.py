@@ -14,7 +14,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from segue import UsageRecorder, bearer_prefix
+from segue import DeclarationError, UsageRecorder, bearer_prefix
 from segue._types import Message, Scope
 from segue.cli import app as cli
 from segue_apps.demo import build
@@ -338,6 +338,64 @@ async def test_without_authenticate_deprecated_calls_is_not_served(
     async with serving(recorder) as client:
         response = await client.get("/_segue/deprecated-calls")
     assert response.status_code == 404
+
+
+async def test_refused_keys_count_as_no_key(db_path: Path, clock: FakeClock) -> None:
+    """A token the service answers 401 to is no caller: made-up tokens add no rows of
+    their own, while a known key is counted under its prefix."""
+
+    async def service(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        scope["segue.version"], scope["segue.route"] = "v1", "GET /widgets"
+        status = 200 if bearer_prefix(scope) == KEY_A[:12] else 401
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    recorder = UsageRecorder(
+        service,
+        versions=build().versions,
+        db_url=f"sqlite+aiosqlite:///{db_path}",
+        clock=clock,
+        flush_every_s=3600,
+    )
+    async with serving(recorder) as client:
+        assert (await client.get("/v1/widgets", headers=auth(KEY_A))).status_code == 200
+        for n in range(3):
+            junk = f"made_up_{n}_" + "x" * 20
+            assert (await client.get("/v1/widgets", headers=auth(junk))).status_code == 401
+    hour = _hour(recorder)
+    assert stored(db_path) == [
+        ("v1", "GET /widgets", "", hour, 3, 3),
+        ("v1", "GET /widgets", KEY_A[:12], hour, 1, 0),
+    ]
+
+
+async def test_hours_older_than_keep_are_deleted(
+    make_recorder: Callable[..., UsageRecorder], db_path: Path, clock: FakeClock
+) -> None:
+    """With keep=2h, a flush three hours later deletes the first hour's row."""
+    recorder = make_recorder(keep=2 * HOUR)
+    async with serving(recorder) as client:
+        await client.get("/v1/widgets", headers=auth(KEY_A))
+        await recorder.flush()
+        first = _hour(recorder)
+        clock.now += HOUR
+        await client.get("/v1/widgets", headers=auth(KEY_A))
+        await recorder.flush()
+        assert [row[3] for row in stored(db_path)] == [first, first + 3_600_000]
+        clock.now += 2 * HOUR
+        await client.get("/v1/widgets", headers=auth(KEY_A))
+        await recorder.flush()
+    assert stored(db_path) == [("v1", "GET /widgets", KEY_A[:12], _hour(recorder), 1, 0)]
+
+
+def test_keep_shorter_than_an_hour_is_refused(db_path: Path) -> None:
+    with pytest.raises(DeclarationError, match="shorter than an hour"):
+        UsageRecorder(build(), db_url=f"sqlite+aiosqlite:///{db_path}", keep=timedelta(0))
 
 
 def test_bearer_prefix_never_keeps_a_whole_key() -> None:

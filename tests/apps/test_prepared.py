@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from segue_apps.common.db import Database, create_database
-from segue_apps.common.prepared import Prepared, executemany, fetchall
+from segue_apps.common.prepared import Bulk, Prepared, execute_bulk, executemany, fetchall
 
 PG_URL = os.environ.get("SEGUE_TEST_PG_URL")
 _items = sa.table("items", sa.column("n", sa.Integer), sa.column("s", sa.String))
@@ -55,6 +55,13 @@ async def db(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Dat
             await admin.close()
 
 
+_BULK_INSERT = Bulk.insert(_items, ("n", "s"))
+_BULK_RENAME = Bulk(
+    _RENAME,
+    "UPDATE items SET s = v.column1 FROM (VALUES {rows}) AS v WHERE items.n = v.column2",
+)
+
+
 def _write(conn: sa.Connection) -> None:
     executemany(conn, _INSERT, [(1, "a"), (2, "b"), (3, "c")])
     executemany(conn, _RENAME, [("B", 2)])
@@ -72,6 +79,35 @@ async def test_driver_errors_are_sqlalchemy_errors(db: Database) -> None:
         await conn.execute(sa.text("CREATE UNIQUE INDEX items_n ON items (n)"))
     with pytest.raises(sa.exc.IntegrityError):
         await db.run(lambda c: executemany(c, _INSERT, [(1, "a"), (1, "b")]), write=True)
+    assert await db.run(lambda c: fetchall(c, _ABOVE, (0,))) == []
+
+
+def _bulk_write(conn: sa.Connection, count: int) -> None:
+    execute_bulk(conn, _BULK_INSERT, [(n, f"s{n}") for n in range(count)])
+    execute_bulk(conn, _BULK_RENAME, [(f"t{n}", n) for n in range(0, count, 3)])
+
+
+@pytest.mark.parametrize("count", [1, 7, 64, 100, 333])
+async def test_bulk_runs_once_per_tuple_in_order(db: Database, count: int) -> None:
+    """Any batch size (chunks of 64, 32, … 1 on SQLite) inserts every tuple in order."""
+    await db.run(_bulk_write, count, write=True)
+    found = await db.run(
+        lambda c: (
+            list(c.execute(sa.text("SELECT n, s FROM items ORDER BY rowid")))
+            if c.dialect.name == "sqlite"
+            else list(c.execute(sa.text("SELECT n, s FROM items ORDER BY n")))
+        )
+    )
+    assert [tuple(row) for row in found] == [
+        (n, f"t{n}" if n % 3 == 0 else f"s{n}") for n in range(count)
+    ]
+
+
+async def test_bulk_errors_are_sqlalchemy_errors(db: Database) -> None:
+    async with db.writer.begin() as conn:
+        await conn.execute(sa.text("CREATE UNIQUE INDEX items_n ON items (n)"))
+    with pytest.raises(sa.exc.IntegrityError):
+        await db.run(lambda c: execute_bulk(c, _BULK_INSERT, [(1, "a"), (1, "b")]), write=True)
     assert await db.run(lambda c: fetchall(c, _ABOVE, (0,))) == []
 
 

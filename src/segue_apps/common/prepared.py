@@ -9,6 +9,12 @@ DBAPI cursor, inside the same transaction. Elsewhere it goes through ``conn.exec
 
 Only for statements whose parameters and results need no type processing (strings,
 integers, booleans as stored): nothing converts them on the direct path.
+
+:class:`Bulk` goes one step further for statements run once per row of a batch. On
+SQLite it runs as a few statements that each take many rows (``VALUES (?, ?), (?, ?)…``)
+rather than ``executemany``'s one step per row: SQLite parses, plans and finishes a
+statement once for many rows, and the driver, which gives up the GIL around every step and
+has to take it back after, hands it off a few times rather than once per row.
 """
 
 from __future__ import annotations
@@ -44,6 +50,58 @@ class Prepared:
         object.__setattr__(self, "sqlite_sql", compiled.string)
 
 
+_BULK_SIZES = (64, 32, 16, 8, 4, 2, 1)
+_MAX_BULK_PARAMS = 999  # SQLite's least limit on the parameters of a statement
+
+
+@dataclass(frozen=True, eq=False)
+class Bulk:
+    """A :class:`Prepared` statement run once per tuple of a batch; on SQLite, in chunks.
+
+    ``sqlite_sql`` has a ``{rows}`` placeholder for a ``VALUES`` list of tuples (``(?, ?),
+    (?, ?)…``, in the order of ``prepared.names``); it must do for each tuple what
+    ``prepared`` does, in their order. A batch runs as chunks of 64, 32, … 1 tuples, so a
+    statement has one of a few texts (the driver caches their compiled form).
+    """
+
+    prepared: Prepared
+    sqlite_sql: str
+    _chunks: dict[int, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        width = len(self.prepared.names)
+        one = "(" + ", ".join("?" * width) + ")"
+        sizes = [n for n in _BULK_SIZES if n * width <= _MAX_BULK_PARAMS]
+        chunks = {n: self.sqlite_sql.format(rows=", ".join([one] * n)) for n in sizes}
+        object.__setattr__(self, "_chunks", chunks)
+
+    @classmethod
+    def insert(cls, table: sa.TableClause, names: tuple[str, ...]) -> Bulk:
+        """``INSERT INTO table (names…)`` of the tuples, in their order."""
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {{rows}}"
+        return cls(Prepared(table.insert(), names), sql)
+
+    def sqlite_chunks(self, count: int) -> Iterator[tuple[int, int, str]]:
+        """``(start, end, sql)`` of each chunk of a batch of ``count`` tuples, in order."""
+        start = 0
+        for size, sql in self._chunks.items():
+            while count - start >= size:
+                yield start, start + size, sql
+                start += size
+
+
+def execute_bulk(conn: sa.Connection, bulk: Bulk, params: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``bulk`` once per tuple of ``params``: in chunks on SQLite, else
+    :func:`executemany`."""
+    if conn.dialect.name != "sqlite":
+        executemany(conn, bulk.prepared, params)
+        return
+    cursor = _cursor(conn)
+    for start, end, sql in bulk.sqlite_chunks(len(params)):
+        with _sqlalchemy_errors(conn, sql):
+            cursor.execute(sql, [value for row in params[start:end] for value in row])
+
+
 def executemany(conn: sa.Connection, prepared: Prepared, params: Sequence[tuple[Any, ...]]) -> None:
     """Run ``prepared`` once per tuple of ``params``.
 
@@ -51,7 +109,7 @@ def executemany(conn: sa.Connection, prepared: Prepared, params: Sequence[tuple[
     PostgreSQL sends an insert as one multi-row statement.
     """
     if conn.dialect.name == "sqlite":
-        with _sqlalchemy_errors(conn, prepared):
+        with _sqlalchemy_errors(conn, prepared.sqlite_sql):
             _cursor(conn).executemany(prepared.sqlite_sql, params)
         return
     names = prepared.names
@@ -61,7 +119,7 @@ def executemany(conn: sa.Connection, prepared: Prepared, params: Sequence[tuple[
 def fetchall(conn: sa.Connection, prepared: Prepared, params: tuple[Any, ...]) -> list[Any]:
     """Run ``prepared`` with ``params``; return its rows (as tuples on SQLite)."""
     if conn.dialect.name == "sqlite":
-        with _sqlalchemy_errors(conn, prepared):
+        with _sqlalchemy_errors(conn, prepared.sqlite_sql):
             cursor = _cursor(conn)
             cursor.execute(prepared.sqlite_sql, params)
             return list(cursor.fetchall())
@@ -69,16 +127,24 @@ def fetchall(conn: sa.Connection, prepared: Prepared, params: tuple[Any, ...]) -
     return list(found)
 
 
+def fetchone_sqlite(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    """Run SQLite ``sql`` on the driver; return its first row (``None`` without one)."""
+    with _sqlalchemy_errors(conn, sql):
+        cursor = _cursor(conn)
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def _cursor(conn: sa.Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
 @contextmanager
-def _sqlalchemy_errors(conn: sa.Connection, prepared: Prepared) -> Iterator[None]:
+def _sqlalchemy_errors(conn: sa.Connection, sql: str) -> Iterator[None]:
     """Raise the driver's errors as SQLAlchemy's (``sa.exc.IntegrityError``…), as
     ``conn.execute`` would, so callers catch the same exceptions on every dialect."""
     error = conn.dialect.loaded_dbapi.Error
     try:
         yield
     except error as exc:
-        raise sa.exc.DBAPIError.instance(prepared.sqlite_sql, None, exc, error) from exc
+        raise sa.exc.DBAPIError.instance(sql, None, exc, error) from exc

@@ -2,7 +2,8 @@
 
 The whole call runs in one write transaction: validation first (nothing written), then
 every match is resolved against :data:`~segue_apps.workspace.store.tables.match_values`
-with one indexed ``IN`` query, and inserts and updates go out as ``executemany``. Any
+with one indexed ``IN`` query, and inserts and updates go out as batches
+(:class:`~segue_apps.common.prepared.Bulk`: multi-row statements on SQLite). Any
 failure (an ambiguous match found half-way included) rolls the table back untouched. A
 known ``batchId`` short-circuits to the recorded outcomes and writes nothing.
 
@@ -26,7 +27,13 @@ import sqlalchemy as sa
 
 from segue_apps.common.db import Database
 from segue_apps.common.ids import new_ordered_ids
-from segue_apps.common.prepared import Prepared, executemany, fetchall
+from segue_apps.common.prepared import (
+    Bulk,
+    Prepared,
+    execute_bulk,
+    executemany,
+    fetchone_sqlite,
+)
 from segue_apps.workspace.cells import is_empty, match_text
 from segue_apps.workspace.errors import WorkspaceError, issues_error
 from segue_apps.workspace.store.batches import find_outcomes
@@ -50,22 +57,27 @@ _CANDIDATES = (
     .join(rows, r.id == mv.row_id)
     .where(mv.column_id == sa.bindparam("cid"), mv.value.in_(sa.bindparam("keys", expanding=True)))
 )
-# On SQLite the keys go as one JSON array, not one parameter each: the statement is fixed.
-_KEYS = sa.func.json_each(sa.bindparam("keys")).table_valued("value")
-_CANDIDATES_SQLITE = Prepared(
-    sa.select(mv.value, r.pk, r.id, r.cells)
-    .join(rows, r.id == mv.row_id)
-    .where(mv.column_id == sa.bindparam("cid"), mv.value.in_(sa.select(_KEYS.c.value))),
-    ("cid", "keys"),
+# On SQLite the keys go as one JSON array, not one parameter each (the statement is
+# fixed), and the rows come back as one JSON array too: each result row is a step of the
+# driver, a hand-off of the GIL (see prepared.Bulk).
+_CANDIDATES_SQLITE = (
+    "SELECT json_group_array(json_array(mv.value, r.pk, r.id, r.cells)) "
+    "FROM ws_match_values AS mv JOIN ws_rows AS r ON r.id = mv.row_id "
+    "WHERE mv.column_id = ? AND mv.value IN (SELECT value FROM json_each(?))"
 )
-_INSERT_ROWS = Prepared(rows.insert(), ("id", "table_id", "cells", "created_at", "updated_at"))
-_UPDATE_ROWS = Prepared(
-    rows.update()
-    .where(r.pk == sa.bindparam("row_pk"))
-    .values(cells=sa.bindparam("new_cells"), updated_at=sa.bindparam("now")),
-    ("new_cells", "now", "row_pk"),
+_INSERT_ROWS = Bulk.insert(rows, ("id", "table_id", "cells", "created_at", "updated_at"))
+_UPDATE_ROWS = Bulk(
+    Prepared(
+        rows.update()
+        .where(r.pk == sa.bindparam("row_pk"))
+        .values(cells=sa.bindparam("new_cells"), updated_at=sa.bindparam("now")),
+        ("new_cells", "now", "row_pk"),
+    ),
+    f"UPDATE {rows.name} SET cells = v.column1, updated_at = v.column2 "
+    f"FROM (VALUES {{rows}}) AS v WHERE {rows.name}.pk = v.column3",
 )
-_INSERT_MATCHES = Prepared(match_values.insert(), ("row_id", "column_id", "value"))
+_INSERT_MATCHES = Bulk.insert(match_values, ("row_id", "column_id", "value"))
+# Rare (an indexed value changed): one statement per row, by primary key.
 _DELETE_MATCHES = Prepared(
     match_values.delete().where(
         mv.row_id == sa.bindparam("rid"), mv.column_id == sa.bindparam("cid")
@@ -194,10 +206,12 @@ Candidate = tuple[int, str, dict[str, Any]]
 
 def _candidates(conn: sa.Connection, first: Column, keys: list[str]) -> dict[str, list[Candidate]]:
     """Rows whose ``first`` match value is one of ``keys``: ``{key: [(pk, id, cells)]}``."""
+    found: Any
     if conn.dialect.name == "sqlite":
-        found = fetchall(conn, _CANDIDATES_SQLITE, (first.id, orjson.dumps(keys).decode()))
+        params = (first.id, orjson.dumps(keys).decode())
+        found = orjson.loads(fetchone_sqlite(conn, _CANDIDATES_SQLITE, params)[0])
     else:
-        found = list(conn.execute(_CANDIDATES, {"cid": first.id, "keys": keys}))
+        found = conn.execute(_CANDIDATES, {"cid": first.id, "keys": keys})
     out: dict[str, list[Candidate]] = defaultdict(list)
     for value, pk, row_id, cells in found:
         out[value].append((pk, row_id, orjson.loads(cells)))
@@ -299,7 +313,11 @@ def _apply(
         (_DELETE_MATCHES, stale),
         (_INSERT_MATCHES, index_rows),
     ):
-        if params:
+        if not params:
+            pass
+        elif isinstance(statement, Bulk):
+            execute_bulk(conn, statement, params)
+        else:
             executemany(conn, statement, params)
     return outcomes
 

@@ -61,8 +61,11 @@ def is_json(headers: Headers, *, default: bool = False) -> bool:
     ``default`` answers for a body with no content-type (clients often omit it on requests).
     """
     ctype = header(headers, b"content-type")
-    if ctype is None:
-        return default
+    return default if ctype is None else is_json_type(ctype)
+
+
+def is_json_type(ctype: bytes) -> bool:
+    """Whether a content-type value names JSON (``application/json``, ``…+json``)."""
     if ctype == b"application/json":  # by far the most common spelling
         return True
     ctype = ctype.split(b";", 1)[0].strip().lower()

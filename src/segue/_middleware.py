@@ -24,6 +24,7 @@ from segue._exchange import (
     has_body,
     header,
     is_json,
+    is_json_type,
 )
 from segue._lifecycle import Clock, Gate, system_clock
 from segue._plan import RoutePlan, VersionPlan, compile_version
@@ -263,13 +264,9 @@ class Segue:
                 chunks.append(content)
                 content = b"".join(chunks)
             status = start["status"]
-            out_headers = start.get("headers", ())
-            changed = _down_bytes(route, status, out_headers, content)
-            if changed is None:
-                out_headers = [*out_headers, *extra]
-            else:
-                content = changed
-                out_headers = _with_length(out_headers, len(content), extra)
+            out_headers, content = _down_message(
+                route, status, start.get("headers", ()), content, extra
+            )
             await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": content})
 
@@ -364,47 +361,56 @@ class Segue:
         return _down(route, response)
 
 
-def _down_bytes(route: RoutePlan, status: int, headers: Headers, body: bytes) -> bytes | None:
-    """``body`` translated down through ``route``'s changes, or ``None`` when untouched.
-
-    ``headers`` are a response's, whose names ASGI gives in lower case."""
-    ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
-    if not ops or not body or not is_json(headers):
-        return None
-    try:
-        payload = orjson.loads(body)
-    except ValueError:  # a body that says JSON but is not: passed on as it is
-        return None
-    steps = route.response_steps
-    if steps is not None and ops is route.response_ops and type(payload) is dict:
-        for step in steps:
-            step(payload)
-    else:
-        for op in ops:
-            payload = op.down(payload)
-    return orjson.dumps(payload)
-
-
-def _with_length(
+def _down_message(
+    route: RoutePlan,
+    status: int,
     headers: Iterable[tuple[bytes, bytes]],
-    length: int,
+    body: bytes,
     extra: Iterable[tuple[bytes, bytes]] = (),
-) -> Headers:
-    """``headers`` with ``content-length`` set to ``length`` (for a rewritten body), then
-    ``extra``."""
-    return [
-        *[item for item in headers if item[0] != b"content-length"],
-        (b"content-length", b"%d" % length),
-        *extra,
-    ]
+) -> tuple[Headers, bytes]:
+    """A response's headers and body translated down through ``route``'s changes, with
+    ``extra`` headers after the app's.
+
+    A JSON body the changes concern is parsed, changed and serialised once, and its
+    ``content-length`` replaced; any other body passes as it is. The headers are scanned
+    once, for both; ASGI gives their names in lower case.
+    """
+    ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
+    if ops and body:
+        kept, json = [], False
+        for item in headers:
+            name = item[0]
+            if name == b"content-length":
+                continue
+            if name == b"content-type":
+                json = is_json_type(item[1])
+            kept.append(item)
+        if json:
+            try:
+                payload = orjson.loads(body)
+            except ValueError:  # a body that says JSON but is not: passed on as it is
+                pass
+            else:
+                steps = route.response_steps
+                if steps is not None and ops is route.response_ops and type(payload) is dict:
+                    for step in steps:
+                        step(payload)
+                else:
+                    for op in ops:
+                        payload = op.down(payload)
+                body = orjson.dumps(payload)
+                kept.append((b"content-length", b"%d" % len(body)))
+                kept.extend(extra)
+                return kept, body
+    return [*headers, *extra], body
 
 
 def _down(route: RoutePlan, response: Response) -> Response:
     """``response`` translated down through ``route``'s changes."""
-    changed = _down_bytes(route, response.status, response.headers, response.content)
-    if changed is None:
+    headers, body = _down_message(route, response.status, response.headers, response.content)
+    if body is response.content:
         return response
-    return Response(response.status, headers=response.headers, body=changed)
+    return Response(response.status, headers=headers, body=body)
 
 
 async def _send(send: Send, response: Response, extra: Headers) -> None:

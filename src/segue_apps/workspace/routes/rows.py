@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Response
 from segue_apps.common.responses import JSONResponse
 from segue_apps.workspace.auth import CallerDep
 from segue_apps.workspace.cells import to_csv
-from segue_apps.workspace.routes import ERRORS, Page
+from segue_apps.workspace.routes import ERRORS, JSONBodyRoute, Page
 from segue_apps.workspace.schemas import CellOut, FlatRowPage, Row, RowPage, UpsertIn, UpsertOut
 from segue_apps.workspace.store import rows as store
 from segue_apps.workspace.store.upsert import upsert
 
-router = APIRouter(tags=["Workspace"], responses=ERRORS)
+router = APIRouter(tags=["Workspace"], responses=ERRORS, route_class=JSONBodyRoute)
 _CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV export"}
 
 

@@ -113,11 +113,12 @@ class Batch:
     def of(cls, body_rows: list[dict[str, Any]], match: list[str]) -> Batch:
         """Prepare ``body_rows`` for an upsert on ``match``."""
         cells = [
-            # not is_empty(v), inlined: this runs for every value of the batch
+            # not is_empty(v), inlined: this runs for every value of the batch (a string
+            # is empty when it is "" or only whitespace, which isspace tells without a copy)
             {
                 s: {"kind": "scalar", "value": v}
                 for s, v in row.items()
-                if v is not None and (not isinstance(v, str) or v.strip())
+                if v is not None and (not isinstance(v, str) or (v and not v.isspace()))
             }
             for row in body_rows
         ]

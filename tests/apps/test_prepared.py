@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from segue_apps.common import prepared
 from segue_apps.common.db import Database, create_database
 from segue_apps.common.prepared import Bulk, Prepared, execute_bulk, executemany, fetchall
 
@@ -59,6 +60,7 @@ _BULK_INSERT = Bulk.insert(_items, ("n", "s"))
 _BULK_RENAME = Bulk(
     _RENAME,
     "UPDATE items SET s = v.column1 FROM (VALUES {rows}) AS v WHERE items.n = v.column2",
+    min_sqlite=(3, 33, 0),
 )
 
 
@@ -100,6 +102,18 @@ async def test_bulk_runs_once_per_tuple_in_order(db: Database, count: int) -> No
     )
     assert [tuple(row) for row in found] == [
         (n, f"t{n}" if n % 3 == 0 else f"s{n}") for n in range(count)
+    ]
+
+
+async def test_bulk_on_an_older_sqlite_runs_per_tuple(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite library older than the bulk statement needs falls back to executemany."""
+    monkeypatch.setattr(prepared.sqlite3, "sqlite_version_info", (3, 31, 1))
+    await db.run(_bulk_write, 10, write=True)
+    found = await db.run(lambda c: fetchall(c, _ABOVE, (-1,)))
+    assert [tuple(row) for row in found] == [
+        (n, f"t{n}" if n % 3 == 0 else f"s{n}") for n in range(10)
     ]
 
 

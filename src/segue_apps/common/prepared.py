@@ -19,6 +19,7 @@ has to take it back after, hands it off a few times rather than once per row.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class Bulk:
 
     prepared: Prepared
     sqlite_sql: str
+    min_sqlite: tuple[int, int, int] = (3, 7, 11)
+    """Oldest SQLite library that runs ``sqlite_sql`` (multi-row ``VALUES``: 3.7.11;
+    ``UPDATE … FROM``: 3.33.0); with an older one the batch goes through
+    :func:`executemany`."""
     _chunks: dict[int, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -93,7 +98,7 @@ class Bulk:
 def execute_bulk(conn: sa.Connection, bulk: Bulk, params: Sequence[tuple[Any, ...]]) -> None:
     """Run ``bulk`` once per tuple of ``params``: in chunks on SQLite, else
     :func:`executemany`."""
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or sqlite3.sqlite_version_info < bulk.min_sqlite:
         executemany(conn, bulk.prepared, params)
         return
     cursor = _cursor(conn)

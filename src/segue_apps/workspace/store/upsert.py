@@ -75,6 +75,7 @@ _UPDATE_ROWS = Bulk(
     ),
     f"UPDATE {rows.name} SET cells = v.column1, updated_at = v.column2 "
     f"FROM (VALUES {{rows}}) AS v WHERE {rows.name}.pk = v.column3",
+    min_sqlite=(3, 33, 0),
 )
 _INSERT_MATCHES = Bulk.insert(match_values, ("row_id", "column_id", "value"))
 # Rare (an indexed value changed): one statement per row, by primary key.

@@ -249,3 +249,22 @@ async def test_bodies_parse_as_the_standard_json_module_parses_them(
     }
     broken = await api.post(url, content=b'{"rows": [,]}', headers=headers)
     assert broken.json()["details"]["issues"] == [{"path": "body", "message": "JSON decode error"}]
+
+
+async def test_values_that_cannot_be_stored_are_400_and_write_nothing(
+    api: httpx.AsyncClient, make_table: MakeTable
+) -> None:
+    """A lone surrogate or an integer beyond 64 bits parses as JSON but cannot be stored
+    as JSON again: 400 naming ``rows``, and the rows before it in the call are not kept."""
+    table_id = await make_table(api, "email", "name")
+    url = f"/api/v2/tables/{table_id}/rows/upsert"
+    headers = {"content-type": "application/json"}
+    for value in (b'"A\\ud800"', b"123456789012345678901234567890"):
+        body = b'{"rows": [{"email": "ok@x.io"}, {"email": "b@x.io", "name": %s}], ' % value
+        response = await api.post(
+            url, content=body + b'"matchColumns": ["email"]}', headers=headers
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "VALIDATION_ERROR"
+        assert response.json()["details"]["issues"][0]["path"] == "rows"
+    assert await _flat(api, table_id) == []

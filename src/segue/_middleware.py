@@ -111,6 +111,17 @@ class Segue:
         self._newest_plain = not (
             lifecycle.deprecated_at or lifecycle.sunset_at or lifecycle.brownouts
         )
+        # Requests under this go to the app untouched, before any look-up: the newest
+        # version's own prefix, when it has no dates, no version header can pick another
+        # version, and no other prefix lies below it.
+        below = self.newest_prefix + "/"
+        self._straight_through = (
+            below
+            if self._newest_plain
+            and self.version_header is None
+            and not any(p.startswith(below) for v in self.versions for p in v.prefixes)
+            else None
+        )
 
     # ----------------------------------------------------------------- set-up helpers
 
@@ -164,7 +175,12 @@ class Segue:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] in self.site.pages and await self.site.handle(scope, receive, send):
+        path: str = scope["path"]
+        if path in self.site.pages and await self.site.handle(scope, receive, send):
+            return
+        if self._straight_through is not None and path.startswith(self._straight_through):
+            scope["segue.version"] = self.versions[0].name
+            await self.app(scope, receive, send)
             return
         index, rest = self.resolve(scope)
         if index is None:

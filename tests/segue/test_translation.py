@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+
+from segue import FieldRenamed, Segue, Version
 
 PARTS = [{"part_id": "w1p0", "label": "head"}, {"part_id": "w1p1", "label": "shaft"}]
 
@@ -205,3 +208,22 @@ async def test_version_header_selects_version(make_client: Any) -> None:
         unknown = await client.get("/api/v2/widgets/w1", headers={"API-Version": "v7"})
         assert unknown.status_code == 404
         assert unknown.json() == {"error": "unknown API version", "code": "NOT_FOUND"}
+
+
+async def test_old_prefix_below_the_newest_still_reaches_its_version() -> None:
+    """With the newest version at ``/api`` and v1 at ``/api/v1``, ``/api/v1/...`` is v1:
+    the newest's shortcut past segue's look-ups applies only where no prefix lies below."""
+    newest = FastAPI()
+
+    @newest.get("/api/things/{thing_id}")
+    async def thing(thing_id: str) -> dict[str, str]:
+        return {"thing_id": thing_id}
+
+    app = Segue(
+        newest,
+        [Version("v2", ["/api"]), Version("v1", ["/api/v1"], [FieldRenamed("id", "thing_id")])],
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/api/things/7")).json() == {"thing_id": "7"}
+        assert (await client.get("/api/v1/things/7")).json() == {"id": "7"}

@@ -35,18 +35,6 @@ async def call(
     real disconnect; without it, later receives wait forever, as an idle client would.
     With ``body`` ``None`` the app reads the client's body from ``receive`` itself.
     """
-    sent_body = False
-
-    async def receive_once() -> Message:
-        nonlocal sent_body
-        if not sent_body:
-            sent_body = True
-            return {"type": "http.request", "body": body or b"", "more_body": False}
-        if receive is not None:
-            return await receive()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
     status = 500
     headers: Headers = []
     chunks: list[bytes] = []
@@ -62,7 +50,7 @@ async def call(
     if body is None and receive is not None:
         await app(scope, receive, send)
     else:
-        await app(scope, receive_once, send)
+        await app(scope, replay(body or b"", receive), send)
     return Response(status, headers=headers, body=b"".join(chunks))
 
 
@@ -79,9 +67,10 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive | None) -> Receive:
     """A ``receive`` that gives ``body`` first (already read from the client), then hands on
-    to the client's ``receive``, so the app still sees a real disconnect."""
+    to the client's ``receive``, so the app still sees a real disconnect; without one,
+    later receives wait forever, as an idle client would."""
     sent_body = False
 
     async def receive_once() -> Message:
@@ -89,6 +78,9 @@ def replay(body: bytes, receive: Receive) -> Receive:
         if not sent_body:
             sent_body = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
+        if receive is not None:
+            return await receive()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     return receive_once

@@ -59,6 +59,14 @@ class BodyChange(Change):
 
     def down(self, body: Any) -> Any:
         """Translate a response body from the newer version to the old one (in place)."""
+        if self.down_top is not None:
+            if type(body) is dict:
+                self.down_top(body)
+            return body
+        return self.down_nested(body)
+
+    def down_nested(self, body: Any) -> Any:
+        """``down`` for a change without ``down_top``: the general walk into the body."""
         return body
 
     def schema_up(self, schema: dict[str, Any]) -> None:

@@ -61,10 +61,7 @@ class EnumMapped(BodyChange):
         bp.update(body, self.path, lambda v: to_new.get(v, v))
         return body
 
-    def down(self, body: Any) -> Any:
-        if self.down_top is not None and type(body) is dict:
-            self.down_top(body)
-            return body
+    def down_nested(self, body: Any) -> Any:
         to_old = self.to_old
         bp.update(body, self.path, lambda v: to_old.get(v, v))
         return body

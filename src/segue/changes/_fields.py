@@ -64,11 +64,7 @@ class FieldRenamed(BodyChange):
             bp.rename(parent, self.old_name, self.new_name)
         return body
 
-    def down(self, body: Any) -> Any:
-        if self.down_top is not None:
-            if type(body) is dict:
-                self.down_top(body)
-            return body
+    def down_nested(self, body: Any) -> Any:
         for parent in bp.parents(body, self.new_path):
             bp.rename(parent, self.new_name, self.old_name)
         return body
@@ -165,11 +161,7 @@ class FieldAdded(BodyChange):
             self.source.fill(body, self.path)
         return body
 
-    def down(self, body: Any) -> Any:
-        if self.down_top is not None:
-            if type(body) is dict:
-                self.down_top(body)
-            return body
+    def down_nested(self, body: Any) -> Any:
         bp.pop(body, self.path)
         return body
 
@@ -225,11 +217,7 @@ class FieldRemoved(BodyChange):
         bp.pop(body, self.path)
         return body
 
-    def down(self, body: Any) -> Any:
-        if self.down_top is not None:
-            if type(body) is dict:
-                self.down_top(body)
-            return body
+    def down_nested(self, body: Any) -> Any:
         self.source.fill(body, self.path)
         return body
 

@@ -75,9 +75,7 @@ def new_ordered_ids(count: int) -> list[str]:
         start = max(time.time_ns() // 1_000_000 << 12, _last + 1)
         _last = start + count - 1
     end = start + count - 1
-    size = _RANDOM_SIZE
-    random = secrets.token_bytes(count * size).translate(_TABLE).decode("ascii")
-    tails = [random[i : i + size] for i in range(0, count * size, size)]
+    tails = new_ids(count, _RANDOM_SIZE)
     if start >> 12 == end >> 12:  # the usual case: one millisecond, one prefix
         prefix = _sortable(start >> 12, _TIME_SIZE)
         low = start & 4095

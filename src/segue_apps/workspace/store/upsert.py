@@ -62,7 +62,7 @@ _CANDIDATES = (
 # driver, a hand-off of the GIL (see prepared.Bulk).
 _CANDIDATES_SQLITE = (
     "SELECT json_group_array(json_array(mv.value, r.pk, r.id, r.cells)) "
-    "FROM ws_match_values AS mv JOIN ws_rows AS r ON r.id = mv.row_id "
+    f"FROM {match_values.name} AS mv JOIN {rows.name} AS r ON r.id = mv.row_id "
     "WHERE mv.column_id = ? AND mv.value IN (SELECT value FROM json_each(?))"
 )
 _INSERT_ROWS = Bulk.insert(rows, ("id", "table_id", "cells", "created_at", "updated_at"))
@@ -316,8 +316,8 @@ def _apply(
         (_INSERT_MATCHES, index_rows),
     ):
         if not params:
-            pass
-        elif isinstance(statement, Bulk):
+            continue
+        if isinstance(statement, Bulk):
             execute_bulk(conn, statement, params)
         else:
             executemany(conn, statement, params)

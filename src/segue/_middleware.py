@@ -83,6 +83,7 @@ class Segue:
             openapi = getattr(app, "openapi")  # noqa: B009 - any app with .openapi()
         self.openapi_source = openapi
         self.newest_prefix = newest.prefixes[0]
+        self.newest_name = newest.name
         keys = [RouteKey.parse(r) for r in routes] if routes else self._routes_from_openapi()
         self.newest_routes = keys
         self.plans: list[VersionPlan] = []
@@ -163,12 +164,11 @@ class Segue:
         for length, owners in self._prefixes:
             index = owners.get(path[:length])
             if index is not None and (len(path) == length or path[length] == "/"):
-                rest = path[length:] or "/"
                 if self.version_header is not None:
                     chosen = header(scope["headers"], self.version_header)
                     if chosen is not None:
-                        return self._by_selector.get(chosen.strip(), -1), rest
-                return index, rest
+                        index = self._by_selector.get(chosen.strip(), -1)
+                return index, path[length:] or "/"
         return None, path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -178,43 +178,65 @@ class Segue:
         path: str = scope["path"]
         if path in self.site.pages and await self.site.handle(scope, receive, send):
             return
-        if self._straight_through is not None and path.startswith(self._straight_through):
-            scope["segue.version"] = self.versions[0].name
+        straight = self._straight_through
+        if straight is not None and path.startswith(straight):
+            scope["segue.version"] = self.newest_name
             await self.app(scope, receive, send)
             return
         index, rest = self.resolve(scope)
         if index is None:
             await self.app(scope, receive, send)
-            return
-        if index == -1:
+        elif index > 0:
+            await self._old(index, rest, scope, receive, send)
+        elif index == 0:
+            await self._newest(rest, scope, receive, send)
+        else:
             await _send(send, self.error(0, 404, "NOT_FOUND", "unknown API version"), [])
-            return
-        version = self.versions[index]
-        # Namespaced scope keys let outer middleware (usage figures) see what segue decided.
-        scope["segue.version"] = version.name
-        if index == 0 and self._newest_plain and scope["path"].startswith(self.newest_prefix):
+
+    async def _newest(self, rest: str, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["segue.version"] = self.newest_name
+        own_prefix = scope["path"].startswith(self.newest_prefix)
+        if own_prefix and self._newest_plain:
             await self.app(scope, receive, send)  # newest and no dates: as it is
             return
-        plan = self.plans[index - 1] if index else None
+        gate = self._gates[0].at(self._timestamp())
+        if gate.gone:
+            await self._gone(0, send, gate.headers)
+        elif own_prefix:
+            await self._pass_through(scope, receive, send, gate.headers)
+        else:  # an older version's prefix, the newest chosen by the version header
+            request = Request(
+                scope["method"],
+                rest,
+                query_string=scope["query_string"],
+                headers=scope["headers"],
+                body=await _inprocess.read_body(receive),
+            )
+            response = await self.serve(0, request, scope, receive)
+            await _send(send, response, gate.headers)
+
+    async def _old(self, index: int, rest: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """An older version's request: matched, gated, then sent up and answered down.
+
+        The common case, one version step and one call with the same path below the prefix,
+        is done here flat, answering the client straight from the app's messages (as
+        Starlette's gzip middleware does); ``serve`` does the rest in general.
+        """
+        # Namespaced scope keys let outer middleware (usage figures) see what segue decided.
+        scope["segue.version"] = self.versions[index].name
         method: str = scope["method"]
-        route, params = plan.match(method, rest) if plan else (None, {})
+        route, params = self.plans[index - 1].match(method, rest)
         if route is not None:  # matched before the gate: a 410 still says who called what
             scope["segue.route"] = route.label
         gate = self._gates[index].at(self._timestamp())
         extra = gate.headers
         if gate.gone:
-            message = version.lifecycle.gone_message(version.name, self.clock())
-            await _send(send, self.error(index, 410, "GONE", message), extra)
+            await self._gone(index, send, extra)
             return
-        if index == 0 and scope["path"].startswith(self.newest_prefix):
-            await self._pass_through(scope, receive, send, extra)
+        if route is None:
+            await _send(send, self._unmatched(index, method, rest), extra)
             return
-        if plan is not None and route is None:
-            response = self._unmatched(index, method, rest)
-        elif index == 1 and route is not None and route.fast:
-            await self._one_step(route, rest, scope, receive, send, extra)
-            return
-        else:
+        if index != 1 or not route.fast:
             request = Request(
                 method,
                 rest,
@@ -223,21 +245,8 @@ class Segue:
                 body=await _inprocess.read_body(receive),
                 path_params=params,
             )
-            response = await self.serve(index, request, scope, receive, route)
-        await _send(send, response, extra)
-
-    async def _one_step(
-        self,
-        route: RoutePlan,
-        rest: str,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        extra: Headers,
-    ) -> None:
-        """The common case compiled flat: one version step, one call, same path below the
-        prefix. Does what ``serve`` does without its generality, and answers the client
-        straight from the app's messages (as Starlette's gzip middleware does)."""
+            await _send(send, await self.serve(index, request, scope, receive, route), extra)
+            return
         inner = dict(scope)
         path = self.newest_prefix + rest
         inner["path"] = path
@@ -287,6 +296,11 @@ class Segue:
             await send({"type": "http.response.body", "body": content})
 
         await self.app(inner, receive, send_down)
+
+    async def _gone(self, index: int, send: Send, extra: Headers) -> None:
+        version = self.versions[index]
+        message = version.lifecycle.gone_message(version.name, self.clock())
+        await _send(send, self.error(index, 410, "GONE", message), extra)
 
     async def _pass_through(
         self, scope: Scope, receive: Receive, send: Send, extra: Headers
@@ -407,10 +421,9 @@ def _down_message(
             except ValueError:  # a body that says JSON but is not: passed on as it is
                 pass
             else:
-                steps = route.response_steps
-                if steps is not None and ops is route.response_ops and type(payload) is dict:
-                    for step in steps:
-                        step(payload)
+                fused = route.response_down
+                if fused is not None and ops is route.response_ops and type(payload) is dict:
+                    fused(payload)
                 else:
                     for op in ops:
                         payload = op.down(payload)

@@ -8,9 +8,8 @@ with a message naming it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from segue._adapters import Adapter
 from segue._errors import ConflictError, DeclarationError
@@ -28,6 +27,7 @@ from segue.changes import (
     RouteMoved,
     RouteRemoved,
 )
+from segue.changes._fused import TopDown, fuse
 
 QUERY_MEMO = 512  # translated query strings kept per route
 QUERY_MEMO_BYTES = 256  # longer ones are translated every time
@@ -49,8 +49,9 @@ class RoutePlan:
     adapter: Adapter | None = None
     removed: RouteRemoved | None = None
     fast: bool = False  # set by finish(): one forward call, path unchanged below the prefix
-    # set by finish(): the response changes' ``down_top``s when every one has it, else None
-    response_steps: tuple[Callable[[dict[str, Any]], None], ...] | None = None
+    # set by finish(): the response changes fused into one function when every one has a
+    # ``down_snippet``, else None
+    response_down: TopDown | None = None
     # Query strings already translated (clients repeat the same few); bounded, see below.
     _queries: dict[bytes, bytes] = field(default_factory=dict, repr=False)
 
@@ -90,9 +91,9 @@ class RoutePlan:
         self.response_ops.reverse()
         self.error_ops.reverse()
         self.fast = self.direct and self.same_path
-        steps = [op.down_top for op in self.response_ops]
-        if all(step is not None for step in steps):
-            self.response_steps = tuple(step for step in steps if step is not None)
+        snippets = [op.down_snippet for op in self.response_ops]
+        if self.response_ops and all(snippet is not None for snippet in snippets):
+            self.response_down = fuse([s for s in snippets if s is not None], str(self.key))
 
     def translate_query(self, raw: bytes) -> bytes:
         """The query string ``raw`` translated up through this route's query changes.
@@ -128,17 +129,29 @@ class VersionPlan:
     error_ops: list[BodyChange]  # version-wide, for errors raised by segue itself
     by_method: dict[tuple[str, int], list[RoutePlan]] = field(init=False)
     literal: dict[tuple[str, str], RoutePlan] = field(init=False)
+    by_head: dict[tuple[str, str], tuple[RoutePlan, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         # Routes without parameters are one dict look-up; the others are bucketed by method
         # and segment count, so a request tries only the patterns of its own bucket.
-        self.by_method, self.literal = {}, {}
+        self.by_method, self.literal, self.by_head = {}, {}, {}
         for plan in sorted(self.routes, key=lambda p: specificity(p.key)):
             if not plan.key.params:
                 self.literal[(plan.key.method, plan.key.path)] = plan
                 continue
             bucket = (plan.key.method, plan.key.path.count("/"))
             self.by_method.setdefault(bucket, []).append(plan)
+        # The commonest shape, literal segments then one parameter (``/items/{id}``), is
+        # also found by the literal part alone, with no pattern: wherever no route tried
+        # before it in its bucket could match the same path.
+        for tried in self.by_method.values():
+            for position, candidate in enumerate(tried):
+                head, _, last = candidate.key.path.rpartition("/")
+                name = last[1:-1]
+                if "{" in head or last != "{" + name + "}":
+                    continue
+                if not any(_overlap(other.key, candidate.key) for other in tried[:position]):
+                    self.by_head[(candidate.key.method, head)] = (candidate, name)
 
     @property
     def keys(self) -> list[RouteKey]:
@@ -149,6 +162,10 @@ class VersionPlan:
         plan = self.literal.get((method, path))
         if plan is not None:
             return plan, {}
+        head, _, last = path.rpartition("/")
+        found_by_head = self.by_head.get((method, head))
+        if found_by_head is not None and last:
+            return found_by_head[0], {found_by_head[1]: last}
         for plan in self.by_method.get((method, path.count("/")), ()):
             found = plan.pattern.match(path)
             if found:
@@ -235,6 +252,15 @@ def _scope(version: Version, change: Change, plans: list[RoutePlan]) -> Iterable
             )
         chosen.extend(h for h in hits if h not in chosen)
     return chosen
+
+
+def _overlap(one: RouteKey, other: RouteKey) -> bool:
+    """Whether some concrete path could match both templates (same segment count assumed):
+    only two different literal segments in the same place keep them apart."""
+    for a, b in zip(one.path.split("/"), other.path.split("/"), strict=True):
+        if a != b and "{" not in a and "{" not in b:
+            return False
+    return True
 
 
 def _check_unique(version: Version, plans: list[RoutePlan]) -> None:

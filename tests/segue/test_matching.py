@@ -1,4 +1,5 @@
-"""Route matching: one regex per method gives what trying each template in turn gives."""
+"""Route matching: the literal table, the by-head table and the pattern buckets together give
+what trying each template in turn gives."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ ROUTES = [
     "GET /{kind}/{id}/parts/{part}",
     "DELETE /things/{id}",
     "GET /things",
+    "GET /boxes/{side}/tops",  # listed first, so it shadows the next one's by-head entry
+    "GET /boxes/lids/{n}",
 ]
 PLAN = compile_version(Version("v1", ["/v1"]), [RouteKey.parse(r) for r in ROUTES])
-SEGMENTS = st.sampled_from(["things", "parts", "latest", "7", "a b", "x%2Fy", ""])
+SEGMENTS = st.sampled_from(
+    ["things", "parts", "latest", "boxes", "lids", "tops", "7", "a b", "x%2Fy", ""]
+)
 
 
 def one_by_one(method: str, path: str) -> tuple[str | None, dict[str, str]]:
@@ -52,4 +57,16 @@ def test_literal_segments_win_over_parameters() -> None:
     assert (str(route.key) if route else None, params) == (
         "GET /{kind}/{id}/parts/{part}",
         {"kind": "gadgets", "id": "7", "part": "3"},
+    )
+
+
+def test_tail_parameter_routes_skip_the_patterns_unless_shadowed() -> None:
+    """``/things/{id}`` is found by its head; ``/boxes/lids/{n}`` is not, since an earlier
+    template (``/boxes/{side}/tops``) also matches ``/boxes/lids/tops``."""
+    assert PLAN.by_head[("GET", "/things")][1] == "id"
+    assert ("GET", "/boxes/lids") not in PLAN.by_head
+    route, params = PLAN.match("GET", "/boxes/lids/tops")
+    assert (str(route.key) if route else None, params) == (
+        "GET /boxes/{side}/tops",
+        {"side": "lids"},
     )

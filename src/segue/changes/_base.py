@@ -11,10 +11,11 @@ Three families, told apart by what they touch:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, ClassVar, Literal
 
 from segue._routes import RouteKey
+from segue.changes._fused import Snippet, TopDown, fuse
 
 Scope = tuple[RouteKey, ...] | None
 Status = Literal["success", "error"]
@@ -49,9 +50,10 @@ class BodyChange(Change):
     on_request: bool = False
     on_response: bool = True
     status: Status = "success"
-    # ``down`` for a dict body, set where the change touches only top-level fields: a route
-    # whose changes all have one translates a response with one plain call per change.
-    down_top: Callable[[dict[str, Any]], None] | None = None
+    # ``down`` for a dict body as lines of code, set where the change touches only
+    # top-level fields: a route whose changes all have one runs them as one function.
+    down_snippet: Snippet | None = None
+    _down_top: TopDown | None = None
 
     def up(self, body: Any) -> Any:
         """Translate a request body from the old version to the newer one (in place)."""
@@ -59,14 +61,16 @@ class BodyChange(Change):
 
     def down(self, body: Any) -> Any:
         """Translate a response body from the newer version to the old one (in place)."""
-        if self.down_top is not None:
-            if type(body) is dict:
-                self.down_top(body)
-            return body
-        return self.down_nested(body)
+        if self.down_snippet is None:
+            return self.down_nested(body)
+        if type(body) is dict:
+            if self._down_top is None:
+                self._down_top = fuse([self.down_snippet], repr(self))
+            self._down_top(body)
+        return body
 
     def down_nested(self, body: Any) -> Any:
-        """``down`` for a change without ``down_top``: the general walk into the body."""
+        """``down`` for a change without ``down_snippet``: the general walk into the body."""
         return body
 
     def schema_up(self, schema: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from segue._routes import RouteKey
 from segue.changes import _schema
 from segue.changes._base import BodyChange, scope_of
 from segue.changes._fields import On, _sides
+from segue.changes._fused import Snippet
 
 
 class EnumMapped(BodyChange):
@@ -43,18 +44,16 @@ class EnumMapped(BodyChange):
             raise ConflictError(f"EnumMapped({path!r}) maps two old values to one new value")
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
-        if not self.path.parent:
-            leaf, to_old = self.path.leaf, self.to_old
-
-            def down_top(body: dict[str, Any]) -> None:  # bp.update, for one dict
-                if leaf in body:
-                    value = body[leaf]
-                    if isinstance(value, list):
-                        body[leaf] = [to_old.get(v, v) for v in value]
-                    else:
-                        body[leaf] = to_old.get(value, value)
-
-            self.down_top = down_top
+        if not self.path.parent:  # bp.update, for one dict
+            self.down_snippet = Snippet(
+                "if {leaf} in body:\n"
+                "    value = body[{leaf}]\n"
+                "    if isinstance(value, list):\n"
+                "        body[{leaf}] = [{to_old}.get(v, v) for v in value]\n"
+                "    else:\n"
+                "        body[{leaf}] = {to_old}.get(value, value)",
+                {"leaf": self.path.leaf, "to_old": self.to_old},
+            )
 
     def up(self, body: Any) -> Any:
         to_new = self.to_new

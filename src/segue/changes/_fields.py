@@ -10,6 +10,7 @@ from segue._errors import DeclarationError
 from segue._routes import RouteKey
 from segue.changes import _schema
 from segue.changes._base import BodyChange, scope_of
+from segue.changes._fused import Snippet
 
 On = Literal["request", "response", "both"]
 Compute = Callable[[dict[str, Any]], Any]
@@ -51,13 +52,10 @@ class FieldRenamed(BodyChange):
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
         if not self.path.parent:
-            old_name = self.old_name
-
-            def down_top(body: dict[str, Any]) -> None:
-                if new_name in body:
-                    body[old_name] = body.pop(new_name)
-
-            self.down_top = down_top
+            self.down_snippet = Snippet(
+                "if {new} in body:\n    body[{old}] = body.pop({new})",
+                {"new": new_name, "old": self.old_name},
+            )
 
     def up(self, body: Any) -> Any:
         for parent in bp.parents(body, self.path):
@@ -90,22 +88,17 @@ class _ValueSource:
     def given(self) -> bool:
         return self.default is not _MISSING or self.compute is not None
 
-    def filler(self, leaf: str) -> Callable[[dict[str, Any]], None]:
-        """``fill`` for the top-level field ``leaf`` of a dict body."""
-        compute, default = self.compute, self.default
-        if compute is None:
-
-            def fill_default(body: dict[str, Any]) -> None:
-                if leaf not in body:
-                    body[leaf] = default
-
-            return fill_default
-
-        def fill_computed(body: dict[str, Any]) -> None:
-            if leaf not in body:
-                body[leaf] = compute(body)
-
-        return fill_computed
+    def filler(self, leaf: str) -> Snippet:
+        """Lines filling in the top-level field ``leaf`` of a dict body."""
+        if self.compute is None:
+            return Snippet(
+                "if {leaf} not in body:\n    body[{leaf}] = {default}",
+                {"leaf": leaf, "default": self.default},
+            )
+        return Snippet(
+            "if {leaf} not in body:\n    body[{leaf}] = {compute}(body)",
+            {"leaf": leaf, "compute": self.compute},
+        )
 
     def fill(self, body: Any, path: bp.BodyPath) -> None:
         if not path.parent and type(body) is dict:
@@ -149,12 +142,7 @@ class FieldAdded(BodyChange):
         self.routes = scope_of(routes)
         self.on_request, self.on_response = _sides(on)
         if not self.path.parent:
-            leaf = self.path.leaf
-
-            def down_top(body: dict[str, Any]) -> None:
-                body.pop(leaf, None)
-
-            self.down_top = down_top
+            self.down_snippet = Snippet("body.pop({leaf}, None)", {"leaf": self.path.leaf})
 
     def up(self, body: Any) -> Any:
         if self.source.given:
@@ -211,7 +199,7 @@ class FieldRemoved(BodyChange):
         self.schema = schema or {}
         self.routes = scope_of(routes)
         if not self.path.parent and self.source.given:
-            self.down_top = self.source.filler(self.path.leaf)
+            self.down_snippet = self.source.filler(self.path.leaf)
 
     def up(self, body: Any) -> Any:
         bp.pop(body, self.path)

@@ -27,7 +27,7 @@ from segue._exchange import (
     is_json_type,
 )
 from segue._lifecycle import Clock, Gate, system_clock
-from segue._plan import RoutePlan, VersionPlan, compile_version
+from segue._plan import PathIndex, RoutePlan, VersionPlan, compile_version
 from segue._routes import RouteKey
 from segue._site import Site
 from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
@@ -94,11 +94,14 @@ class Segue:
         # Prefixes by length, longest first (so /api/v1 wins over /api): a path's version is
         # a slice and a dict look-up per distinct length.
         self._prefixes: list[tuple[int, dict[str, int]]] = []
-        for prefix, index in self._prefix_table():
+        prefixes = self._prefix_table()
+        for prefix, index in prefixes:
             if not self._prefixes or self._prefixes[-1][0] != len(prefix):
                 self._prefixes.append((len(prefix), {}))
             self._prefixes[-1][1][prefix] = index
         self.version_header = version_header.lower().encode() if version_header else None
+        # A version header can override the prefix, so with one every path goes the long way.
+        self._paths = PathIndex() if version_header else PathIndex.build(prefixes, self.plans)
         self._by_selector = {
             s.encode(): i for i, v in enumerate(self.versions) for s in v.selectors
         }
@@ -178,6 +181,17 @@ class Segue:
         path: str = scope["path"]
         if path in self.site.pages and await self.site.handle(scope, receive, send):
             return
+        method: str = scope["method"]
+        hit = self._paths.literal.get((method, path))
+        if hit is not None:
+            await self._old(hit[0], path[hit[1] :], hit[2], {}, scope, receive, send)
+            return
+        head, _, last = path.rpartition("/")
+        tail = self._paths.by_head.get((method, head))
+        if tail is not None and last:
+            params = {tail[3]: last}
+            await self._old(tail[0], path[tail[1] :], tail[2], params, scope, receive, send)
+            return
         straight = self._straight_through
         if straight is not None and path.startswith(straight):
             scope["segue.version"] = self.newest_name
@@ -187,7 +201,8 @@ class Segue:
         if index is None:
             await self.app(scope, receive, send)
         elif index > 0:
-            await self._old(index, rest, scope, receive, send)
+            route, params = self.plans[index - 1].match(method, rest)
+            await self._old(index, rest, route, params, scope, receive, send)
         elif index == 0:
             await self._newest(rest, scope, receive, send)
         else:
@@ -215,8 +230,17 @@ class Segue:
             response = await self.serve(0, request, scope, receive)
             await _send(send, response, gate.headers)
 
-    async def _old(self, index: int, rest: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """An older version's request: matched, gated, then sent up and answered down.
+    async def _old(
+        self,
+        index: int,
+        rest: str,
+        route: RoutePlan | None,
+        params: dict[str, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """An older version's request, matched to ``route``: gated, sent up, answered down.
 
         The common case, one version step and one call with the same path below the prefix,
         is done here flat, answering the client straight from the app's messages (as
@@ -225,7 +249,6 @@ class Segue:
         # Namespaced scope keys let outer middleware (usage figures) see what segue decided.
         scope["segue.version"] = self.versions[index].name
         method: str = scope["method"]
-        route, params = self.plans[index - 1].match(method, rest)
         if route is not None:  # matched before the gate: a 410 still says who called what
             scope["segue.route"] = route.label
         gate = self._gates[index].at(self._timestamp())
@@ -396,47 +419,63 @@ def _down_message(
     status: int,
     headers: Iterable[tuple[bytes, bytes]],
     body: bytes,
-    extra: Iterable[tuple[bytes, bytes]] = (),
+    extra: Headers,
 ) -> tuple[Headers, bytes]:
     """A response's headers and body translated down through ``route``'s changes, with
     ``extra`` headers after the app's.
 
     A JSON body the changes concern is parsed, changed and serialised once, and its
-    ``content-length`` replaced; any other body passes as it is. The headers are scanned
-    once, for both; ASGI gives their names in lower case.
+    ``content-length`` replaced; any other body passes as it is. ASGI gives header names in
+    lower case.
     """
-    ops = route.error_ops if status >= 400 else route.response_ops if 200 <= status < 300 else ()
-    if ops and body:
-        kept, json = [], False
-        for item in headers:
-            name = item[0]
-            if name == b"content-length":
-                continue
-            if name == b"content-type":
-                json = is_json_type(item[1])
-            kept.append(item)
-        if json:
-            try:
-                payload = orjson.loads(body)
-            except ValueError:  # a body that says JSON but is not: passed on as it is
-                pass
-            else:
-                fused = route.response_down
-                if fused is not None and ops is route.response_ops and type(payload) is dict:
-                    fused(payload)
-                else:
-                    for op in ops:
-                        payload = op.down(payload)
-                body = orjson.dumps(payload)
-                kept.append((b"content-length", b"%d" % len(body)))
-                kept.extend(extra)
-                return kept, body
-    return [*headers, *extra], body
+    if type(headers) is not list:  # ASGI allows any iterable; it is read more than once
+        headers = list(headers)
+    if 200 <= status < 300:
+        ops = route.response_ops
+    elif status >= 400:
+        ops = route.error_ops
+    else:
+        return [*headers, *extra], body
+    if not ops or not body or not (_JSON in headers or _declares_json(headers)):
+        return [*headers, *extra], body
+    try:
+        payload = orjson.loads(body)
+    except ValueError:  # a body that says JSON but is not: passed on as it is
+        return [*headers, *extra], body
+    fused = route.response_down
+    if fused is not None and ops is route.response_ops and type(payload) is dict:
+        fused(payload)
+    else:
+        for op in ops:
+            payload = op.down(payload)
+    body = orjson.dumps(payload)
+    length = (b"content-length", b"%d" % len(body))
+    out = headers + extra
+    if out[0][0] == b"content-length":  # where Starlette puts it
+        out[0] = length
+    else:
+        _replace_length(out, length)
+    return out, body
+
+
+def _replace_length(headers: Headers, length: tuple[bytes, bytes]) -> None:
+    for position, item in enumerate(headers):
+        if item[0] == b"content-length":
+            headers[position] = length
+            return
+    headers.append(length)
+
+
+_JSON = (b"content-type", b"application/json")  # by far the commonest, found at C speed
+
+
+def _declares_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    return any(name == b"content-type" and is_json_type(value) for name, value in headers)
 
 
 def _down(route: RoutePlan, response: Response) -> Response:
     """``response`` translated down through ``route``'s changes."""
-    headers, body = _down_message(route, response.status, response.headers, response.content)
+    headers, body = _down_message(route, response.status, response.headers, response.content, [])
     if body is response.content:
         return response
     return Response(response.status, headers=headers, body=body)

@@ -177,6 +177,38 @@ class VersionPlan:
         return {p.key.method for p in self.routes if p.pattern.match(path)}
 
 
+@dataclass
+class PathIndex:
+    """Old-version routes keyed by the whole request path, prefix included.
+
+    The common old-version request, to a route with no parameter or with one final one, is
+    then found in one or two dict look-ups instead of a prefix search and a route match.
+    Entries hold (version index, prefix length, route[, parameter name]).
+    """
+
+    literal: dict[tuple[str, str], tuple[int, int, RoutePlan]] = field(default_factory=dict)
+    by_head: dict[tuple[str, str], tuple[int, int, RoutePlan, str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, prefixes: Sequence[tuple[str, int]], plans: Sequence[VersionPlan]) -> PathIndex:
+        """Index ``plans`` (version ``i`` is ``plans[i - 1]``) under their ``prefixes``.
+
+        A prefix with another prefix below it is left out, as the longer one owns some of its
+        paths; so is the ``/`` route, which a bare prefix also names. Both go the general way.
+        """
+        index = cls()
+        for prefix, version in prefixes:
+            if version == 0 or any(p.startswith(prefix + "/") for p, _ in prefixes):
+                continue
+            plan, length = plans[version - 1], len(prefix)
+            for (method, path), route in plan.literal.items():
+                if path != "/":
+                    index.literal[(method, prefix + path)] = (version, length, route)
+            for (method, head), (route, name) in plan.by_head.items():
+                index.by_head[(method, prefix + head)] = (version, length, route, name)
+        return index
+
+
 def compile_version(version: Version, newer: Sequence[RouteKey]) -> VersionPlan:
     """Build ``version``'s route table from the newer version's routes and its declarations."""
     newer_by_ident = {key.ident: key for key in newer}

@@ -79,7 +79,9 @@ async def answer(api: Segue, method: str, path: str) -> tuple[Any, ...]:
     prefix=PREFIXES,
     parts=st.lists(SEGMENTS, max_size=4),
 )
-async def test_index_agrees_with_the_general_way(method: str, prefix: str, parts: list[str]) -> None:
+async def test_index_agrees_with_the_general_way(
+    method: str, prefix: str, parts: list[str]
+) -> None:
     path = prefix + "/" + "/".join(parts)
     assert await answer(WITH_INDEX, method, path) == await answer(WITHOUT_INDEX, method, path)
 

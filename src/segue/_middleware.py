@@ -431,9 +431,9 @@ def _down_message(
     if type(headers) is not list:  # ASGI allows any iterable; it is read more than once
         headers = list(headers)
     if 200 <= status < 300:
-        ops = route.response_ops
+        ops, fused = route.response_ops, route.response_down
     elif status >= 400:
-        ops = route.error_ops
+        ops, fused = route.error_ops, None
     else:
         return [*headers, *extra], body
     if not ops or not body or not (_JSON in headers or _declares_json(headers)):
@@ -442,8 +442,7 @@ def _down_message(
         payload = orjson.loads(body)
     except ValueError:  # a body that says JSON but is not: passed on as it is
         return [*headers, *extra], body
-    fused = route.response_down
-    if fused is not None and ops is route.response_ops and type(payload) is dict:
+    if fused is not None and type(payload) is dict:
         fused(payload)
     else:
         for op in ops:

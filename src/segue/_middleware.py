@@ -181,6 +181,11 @@ class Segue:
         path: str = scope["path"]
         if path in self.site.pages and await self.site.handle(scope, receive, send):
             return
+        straight = self._straight_through
+        if straight is not None and path.startswith(straight):
+            scope["segue.version"] = self.newest_name
+            await self.app(scope, receive, send)
+            return
         method: str = scope["method"]
         hit = self._paths.literal.get((method, path))
         if hit is not None:
@@ -191,11 +196,6 @@ class Segue:
         if tail is not None and last:
             params = {tail[3]: last}
             await self._old(tail[0], path[tail[1] :], tail[2], params, scope, receive, send)
-            return
-        straight = self._straight_through
-        if straight is not None and path.startswith(straight):
-            scope["segue.version"] = self.newest_name
-            await self.app(scope, receive, send)
             return
         index, rest = self.resolve(scope)
         if index is None:

@@ -48,7 +48,7 @@ DOWN = {new: old for old, new in UP.items()}
 # The same values segue's demo v1 lifecycle sends.
 LIFECYCLE_HEADERS = {
     "deprecation": "@1767225600",
-    "sunset": "Thu, 31 Dec 2026 23:59:59 GMT",
+    "sunset": "Wed, 31 Dec 2031 23:59:59 GMT",
     "link": '<https://example.test/migrate>; rel="deprecation", '
     '<https://example.test/api/v2>; rel="successor-version"',
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from segue import _usage_cli
 from segue_apps.demo import build
+from segue_apps.demo import service as demo_service
 
 
 class FakeClock:
@@ -24,7 +27,17 @@ class FakeClock:
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """A fixed instant, not the real one: the demo's v1 is deprecated and not yet sunset."""
     return FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def cli_clock(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> FakeClock:
+    """``clock`` for the command line too: ``segue ... demo`` builds the demo on it, and
+    ``segue usage`` reads it as now, so CLI tests do not depend on the real date."""
+    monkeypatch.setattr(demo_service, "build", functools.partial(build, clock=clock))
+    monkeypatch.setattr(_usage_cli, "system_clock", clock)
+    return clock
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from segue import Brownout, Lifecycle, ServiceOptions
@@ -56,7 +58,7 @@ def test_bodiless_requests_are_not_said_to_change() -> None:
 def test_lifecycle_quotes_headers_and_the_410_in_the_old_envelope() -> None:
     """RFC 9745 ``Deprecation``, ``Sunset``, ``Link``; the 410 body is v1's error shape."""
     lifecycle = section(Guide(build()).markdown(), "Lifecycle of v1")
-    assert "Deprecation: @1767225600\nSunset: Thu, 31 Dec 2026 23:59:59 GMT\n" in lifecycle
+    assert "Deprecation: @1767225600\nSunset: Wed, 31 Dec 2031 23:59:59 GMT\n" in lifecycle
     assert 'Link: <https://example.test/migrate>; rel="deprecation"' in lifecycle
     assert '"code": "GONE"' in lifecycle
     assert '"details"' not in lifecycle
@@ -116,9 +118,9 @@ async def test_running_api_serves_the_guide_as_html_and_markdown(
     assert text.text.startswith("# Widgets: migration guide")
 
 
-async def test_running_api_guide_shows_examples_when_attached() -> None:
+async def test_running_api_guide_shows_examples_when_attached(cli_clock: Any) -> None:
     """With the service's scenarios attached, the served guide carries real calls."""
-    api = build()
+    api = build(clock=cli_clock)
     serve_examples(api, SERVICE, ServiceOptions(db_url="memory://"))
     transport = httpx.ASGITransport(app=api)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -128,6 +130,7 @@ async def test_running_api_guide_shows_examples_when_attached() -> None:
     assert '"widget_id": "w1"' in create
 
 
+@pytest.mark.usefixtures("cli_clock")
 def test_cli_writes_markdown_and_html(tmp_path: object) -> None:
     """``segue guide demo`` prints Markdown; ``--format html --out`` writes a page."""
     runner = CliRunner()

@@ -12,20 +12,20 @@ import pytest
 from segue import Brownout, Lifecycle, LifecycleError
 
 DEPRECATED = datetime(2026, 1, 1, tzinfo=UTC)
-SUNSET = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+SUNSET = datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 async def test_rfc9745_headers_on_every_v1_response(client: httpx.AsyncClient) -> None:
     """Deprecation as `@epoch`, Sunset as IMF-fixdate, Link with both relations."""
     response = await client.get("/v1/widgets")
     assert response.headers["deprecation"] == "@1767225600"
-    assert response.headers["sunset"] == "Thu, 31 Dec 2026 23:59:59 GMT"
+    assert response.headers["sunset"] == "Wed, 31 Dec 2031 23:59:59 GMT"
     assert response.headers["link"] == (
         '<https://example.test/migrate>; rel="deprecation", '
         '<https://example.test/api/v2>; rel="successor-version"'
     )
     missing = await client.get("/v1/stats")
-    assert missing.headers["sunset"] == "Thu, 31 Dec 2026 23:59:59 GMT"
+    assert missing.headers["sunset"] == "Wed, 31 Dec 2031 23:59:59 GMT"
 
 
 async def test_legacy_deprecation_form(make_client: Callable[..., httpx.AsyncClient]) -> None:
@@ -46,7 +46,7 @@ async def test_legacy_form_silent_before_deprecation(
     async with make_client(lifecycle=lifecycle) as client:
         response = await client.get("/v1/widgets")
     assert "deprecation" not in response.headers
-    assert response.headers["sunset"] == "Thu, 31 Dec 2026 23:59:59 GMT"
+    assert response.headers["sunset"] == "Wed, 31 Dec 2031 23:59:59 GMT"
 
 
 async def test_version_without_deprecation_sends_no_headers(
@@ -78,7 +78,7 @@ async def test_after_sunset_every_route_is_410(
     response = await client.get(path)
     assert response.status_code == 410
     assert response.json() == {
-        "error": "API v1 was sunset on Thu, 31 Dec 2026 23:59:59 GMT; "
+        "error": "API v1 was sunset on Wed, 31 Dec 2031 23:59:59 GMT; "
         "migrate as described at https://example.test/migrate",
         "code": "GONE",
     }
@@ -129,7 +129,7 @@ async def test_discovery_lists_versions_with_status(client: httpx.AsyncClient, c
     v2, v1 = body["versions"]
     assert (v2["name"], v2["prefixes"], v2["status"]) == ("v2", ["/api/v2"], "active")
     assert (v1["name"], v1["prefixes"], v1["status"]) == ("v1", ["/v1", "/api/v1"], "deprecated")
-    assert v1["sunset_at"] == "2026-12-31T23:59:59+00:00"
+    assert v1["sunset_at"] == "2031-12-31T23:59:59+00:00"
     assert v1["openapi"] == "/v1/openapi.json"
     clock.now = SUNSET
     assert (await client.get("/_segue/versions")).json()["versions"][1]["status"] == "sunset"

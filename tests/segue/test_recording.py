@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from segue import FieldRenamed, Segue
+from segue._lifecycle import Clock
 from segue._recording import (
     REDACTED,
     Exchange,
@@ -28,10 +30,10 @@ from segue_apps.demo.versions import versions
 BOLT = {"name": "Bolt", "grade": "full", "parts": ["head"]}
 
 
-async def record_v1() -> list[Exchange]:
-    """A short v1 session against a fresh demo build, recorded."""
+async def record_v1(clock: Clock) -> list[Exchange]:
+    """A short v1 session against a fresh demo build on ``clock``, recorded."""
     exchanges: list[Exchange] = []
-    app = RecordingMiddleware(build(), exchanges.append)
+    app = RecordingMiddleware(build(clock=clock), exchanges.append)
     transport = httpx.ASGITransport(app=app)
     headers = {"authorization": "Bearer secret"}
     async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
@@ -48,9 +50,9 @@ async def replay_against(app: Any, exchanges: list[Exchange]) -> list[Any]:
         return await replay(exchanges, client, Replayer())
 
 
-async def test_recording_keeps_version_bodies_and_lifecycle_headers() -> None:
+async def test_recording_keeps_version_bodies_and_lifecycle_headers(clock: Clock) -> None:
     """Each exchange knows its version, both bodies and the selected response headers."""
-    first = (await record_v1())[0]
+    first = (await record_v1(clock))[0]
     assert (first.version, first.method, first.path) == ("v1", "POST", "/v1/widgets")
     assert first.status == 201
     assert first.request_body == BOLT
@@ -59,26 +61,26 @@ async def test_recording_keeps_version_bodies_and_lifecycle_headers() -> None:
     assert names == ["content-type", "deprecation", "sunset", "link"]
 
 
-async def test_recording_never_stores_the_authorization_value() -> None:
+async def test_recording_never_stores_the_authorization_value(clock: Clock) -> None:
     """The key is replaced by a placeholder."""
-    exchanges = await record_v1()
+    exchanges = await record_v1(clock)
     assert ("authorization", REDACTED) in exchanges[0].request_headers
     assert all("secret" not in e.to_json().decode() for e in exchanges)
 
 
-async def test_replay_against_the_same_build_finds_nothing() -> None:
+async def test_replay_against_the_same_build_finds_nothing(clock: Clock) -> None:
     """Replaying a recording against an identical build reports no difference."""
-    assert await replay_against(build(), await record_v1()) == []
+    assert await replay_against(build(clock=clock), await record_v1(clock)) == []
 
 
-async def test_replay_against_a_changed_declaration_names_the_field() -> None:
+async def test_replay_against_a_changed_declaration_names_the_field(clock: Clock) -> None:
     """A build missing one FieldRenamed answers differently, and the diff shows the field."""
     v2, v1 = versions()
     kept = [
         c for c in v1.changes if not (isinstance(c, FieldRenamed) and c.path.text == "data[].id")
     ]
-    app = Segue(create_app(), [v2, replace(v1, changes=kept)], error_body=error_body)
-    differences = await replay_against(app, await record_v1())
+    app = Segue(create_app(), [v2, replace(v1, changes=kept)], error_body=error_body, clock=clock)
+    differences = await replay_against(app, await record_v1(clock))
     assert [d.exchange.path for d in differences] == ["/v1/widgets"]
     diff = differences[0].diff
     assert '-      "id": "w1",' in diff
@@ -132,6 +134,7 @@ def test_recording_files_round_trip(tmp_path: Path) -> None:
     assert exchanges == [exchange({"id": "x"})]
 
 
+@pytest.mark.usefixtures("cli_clock")
 def test_cli_records_and_replays_the_demo(tmp_path: Path) -> None:
     """``segue record demo --version v1`` then ``segue replay FILE demo`` exits 0."""
     path = str(tmp_path / "v1.jsonl")
@@ -145,6 +148,7 @@ def test_cli_records_and_replays_the_demo(tmp_path: Path) -> None:
     assert "0 of" in replayed.stderr
 
 
+@pytest.mark.usefixtures("cli_clock")
 def test_cli_replay_exits_non_zero_on_a_difference(tmp_path: Path) -> None:
     """A recording edited to expect another answer makes replay fail with a diff."""
     path = tmp_path / "v1.jsonl"

@@ -230,7 +230,7 @@ async def test_json_merges_stored_and_unflushed_counts(recorder: UsageRecorder) 
         2,
     )
     assert v1["series"] == [3]
-    assert v1["sunset_at"] == "2026-12-31T23:59:59+00:00"
+    assert v1["sunset_at"] == "2031-12-31T23:59:59+00:00"
     now_ms = int(recorder.clock().timestamp() * 1000)
     assert v1["callers"] == [
         {
@@ -310,7 +310,7 @@ async def test_deprecated_calls_show_only_the_callers_own(recorder: UsageRecorde
                 "errors": 0,
                 "last_call": now_ms,
                 "deprecated_at": "2026-01-01T00:00:00+00:00",
-                "sunset_at": "2026-12-31T23:59:59+00:00",
+                "sunset_at": "2031-12-31T23:59:59+00:00",
                 "migration_url": "https://example.test/migrate",
             }
         ],
@@ -410,19 +410,20 @@ def test_bearer_prefix_never_keeps_a_whole_key() -> None:
     assert bearer_prefix({"headers": []}) is None
 
 
-def test_cli_prints_who_calls_old_versions(db_path: Path) -> None:
+def test_cli_prints_who_calls_old_versions(db_path: Path, cli_clock: FakeClock) -> None:
     """`segue usage demo --db URL` prints a row per key and route of v1."""
     url = f"sqlite+aiosqlite:///{db_path}"
 
     async def call() -> None:
-        async with serving(UsageRecorder(build(), db_url=url)) as client:
+        recorder = UsageRecorder(build(clock=cli_clock), db_url=url, clock=cli_clock)
+        async with serving(recorder) as client:
             await client.get("/v1/widgets", headers=auth(KEY_A))
             await client.get("/v1/widgets", headers=auth(KEY_A))
 
     asyncio.run(call())
     result = CliRunner().invoke(cli, ["usage", "demo", "--db", url])
     assert result.exit_code == 0, result.output
-    assert "v1 (deprecated, sunset 2026-12-31)" in result.output
+    assert "v1 (deprecated, sunset 2031-12-31)" in result.output
     assert f"{KEY_A[:12]} │ GET /widgets │     2 │      0" in result.output
 
 

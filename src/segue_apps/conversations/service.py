@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from segue import Segue, ServiceOptions, ServiceSpec, UsageRecorder
 from segue._types import ASGIApp, Scope
-from segue_apps.common.clock import now_ms
+from segue_apps.common.clock import Clock, now_ms
 from segue_apps.common.db import Database, create_database
 from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH, is_well_formed
 from segue_apps.common.migrate import upgrade
@@ -23,13 +23,17 @@ from segue_apps.conversations.versions import versions
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/conversations.db"
 
 
-def create_newest_app(options: ServiceOptions) -> FastAPI:
+def create_newest_app(options: ServiceOptions, *, clock: Clock = now_ms) -> FastAPI:
     """Build the v2 app from command-line options (a SQLite file's folder is created)."""
-    return create_app(Settings(db_url=options.db_url, rate_limit=options.rate_limit))
+    return create_app(Settings(db_url=options.db_url, rate_limit=options.rate_limit, clock=clock))
 
 
-async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
+async def bootstrap(options: ServiceOptions, *, clock: Clock = now_ms) -> dict[str, Any]:
     """Create an organisation, a project and its first key; return what a client needs.
+
+    Args:
+        options: the database to create them in.
+        clock: their creation time (tests pass the app's clock).
 
     Returns:
         ``{"api_key", "project_id", "org_id", "key_id"}``; ``api_key`` is shown only here.
@@ -37,7 +41,7 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
     db = create_database(options.db_url)
     try:
         await upgrade(db, MIGRATIONS, VERSION_TABLE)
-        now = now_ms()
+        now = clock()
         org_id = await projects.create_org(db, "Default", now)
         created = await projects.create(db, org_id, "Default", "default", now)
     finally:
@@ -96,11 +100,17 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def create_service_app(options: ServiceOptions) -> ASGIApp:
-    """The whole service, every version, as `segue serve conversations` runs it."""
-    newest = create_newest_app(options)
-    api = versioned(newest, deprecated_at=options.v1_deprecated, sunset_at=options.v1_sunset)
-    return with_usage(api, newest, options.db_url)
+def create_service_app(options: ServiceOptions, *, clock: Clock = now_ms) -> ASGIApp:
+    """The whole service, every version, as `segue serve conversations` runs it.
+
+    ``clock`` is the time the app, segue's lifecycle and the usage figures all read; tests
+    pass a fixed one.
+    """
+    newest = create_newest_app(options, clock=clock)
+    api = versioned(
+        newest, deprecated_at=options.v1_deprecated, sunset_at=options.v1_sunset, clock=clock
+    )
+    return with_usage(api, newest, options.db_url, clock=clock)
 
 
 SERVICE = ServiceSpec(

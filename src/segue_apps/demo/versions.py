@@ -48,7 +48,7 @@ from segue_apps.demo.app import create_app, error_body
 WIDGET = ["POST /widgets", "GET /widgets/{id}", "PUT /widgets/{id}", "POST /widgets/{id}/clone"]
 ALL_WIDGETS = [*WIDGET, "GET /widgets"]
 DEPRECATED = datetime(2026, 1, 1, tzinfo=UTC)
-SUNSET = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+SUNSET = datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 @adapter("POST /widgets", status_code=201)

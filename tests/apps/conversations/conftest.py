@@ -11,10 +11,13 @@ import httpx
 import pytest
 
 from segue._service import ServiceOptions
-from segue_apps.common.clock import now_ms
 from segue_apps.conversations.app import create_app
 from segue_apps.conversations.service import bootstrap, versioned
 from segue_apps.conversations.settings import Settings
+
+# Where every test's clock starts: a fixed instant after v1's deprecation (2026-03-18) and
+# before its sunset (2026-12-31T23:59:59Z), so no test depends on the real date.
+START_MS = 1_780_272_000_000  # 2026-06-01T00:00:00Z
 
 
 class FakeClock:
@@ -65,7 +68,7 @@ class Env:
 
     async def new_org(self) -> Tenant:
         """Bootstrap another organisation with its own project and key."""
-        made = await bootstrap(ServiceOptions(db_url=self.db_url))
+        made = await bootstrap(ServiceOptions(db_url=self.db_url), clock=self.clock)
         return Tenant(
             self.client(made["api_key"]),
             made["api_key"],
@@ -107,8 +110,9 @@ async def make_env(db_url: str, serve: Serve) -> AsyncIterator[MakeEnv]:
     stack: list[tuple[Any, list[httpx.AsyncClient]]] = []
 
     async def make(rate_limit: int | None = None) -> Env:
-        made = await bootstrap(ServiceOptions(db_url=db_url))
-        clock = FakeClock(now_ms() + 1000)  # after what bootstrap created, on the real clock
+        clock = FakeClock(START_MS)
+        made = await bootstrap(ServiceOptions(db_url=db_url), clock=clock)
+        clock.advance(1000)  # after what bootstrap created
         app = create_app(Settings(db_url=db_url, rate_limit=rate_limit, clock=clock))
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import re
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from segue import ServiceOptions
 from segue._guide import Guide, for_service
-from segue_apps.conversations.service import SERVICE
+from segue_apps.conversations.service import SERVICE, bootstrap, create_service_app
 
 # Every v1 route of seed 001 and its v2 counterpart, as the seed spells them.
 SEED_ROUTES = [
@@ -68,12 +70,22 @@ SEED_HEADERS = [
 ]
 
 
+# The guide's service runs at this fixed instant (the conftest's START_MS): v1 deprecated,
+# not yet sunset, whatever the real date.
+AT_MS = 1_780_272_000_000  # 2026-06-01T00:00:00Z
+
+
 @pytest.fixture(scope="module")
 def guide(tmp_path_factory: pytest.TempPathFactory) -> Guide:
     """The guide with its examples, made once (the examples really call the service)."""
     folder = tmp_path_factory.mktemp("guide")
     options = ServiceOptions(db_url=f"sqlite+aiosqlite:///{folder}/unused.db")
-    return asyncio.run(for_service(SERVICE, options))
+    at_fixed_time = dataclasses.replace(
+        SERVICE,
+        create_app=functools.partial(create_service_app, clock=lambda: AT_MS),
+        bootstrap=functools.partial(bootstrap, clock=lambda: AT_MS),
+    )
+    return asyncio.run(for_service(at_fixed_time, options))
 
 
 @pytest.fixture(scope="module")

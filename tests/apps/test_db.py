@@ -106,7 +106,7 @@ def _in_file_alone(path: Any) -> list[Any]:
     conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         return conn.execute("SELECT n FROM items").fetchall()
-    except sqlite3.OperationalError:  # no such table (yet)
+    except sqlite3.DatabaseError:  # no such table yet, or a page the checkpoint is writing
         return []
     finally:
         conn.close()

@@ -33,7 +33,7 @@ def _aware(moment: datetime | None, what: str) -> datetime | None:
 
 
 def http_date(moment: datetime) -> str:
-    """IMF-fixdate, e.g. ``Fri, 31 Dec 2026 23:59:59 GMT``."""
+    """IMF-fixdate, e.g. ``Thu, 31 Dec 2026 23:59:59 GMT``."""
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 

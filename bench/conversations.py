@@ -399,6 +399,9 @@ def start(server: Server) -> None:
     server.port = free_port()
     cmd = [*segue_cmd(), "serve", "conversations", "--host", HOST, "--port", str(server.port)]
     cmd += ["--db", db_url(server.db)]
+    # v1 is sunset on 2026-12-31 (the provider's guide) and answers 410 from then on; a later
+    # sunset keeps the v1 cases measurable, with a Sunset header of the same length.
+    cmd += ["--v1-sunset", "2031-12-31T23:59:59Z"]
     server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
     server.proc = subprocess.Popen(
         cmd, stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True

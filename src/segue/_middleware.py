@@ -311,12 +311,11 @@ class Segue:
             if chunks:
                 chunks.append(content)
                 content = b"".join(chunks)
-            status = start["status"]
-            out_headers, content = _down_message(
-                route, status, start.get("headers", ()), content, extra
+            start["headers"], message["body"] = _down_message(
+                route, start["status"], start.get("headers", ()), content, extra
             )
-            await send({"type": "http.response.start", "status": status, "headers": out_headers})
-            await send({"type": "http.response.body", "body": content})
+            await send(start)  # the app's own messages, changed in place as GZipMiddleware does
+            await send(message)
 
         await self.app(inner, receive, send_down)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from typing import Any, ClassVar, Literal
 
 from segue import _bodypath as bp
@@ -77,39 +78,53 @@ class FieldRenamed(BodyChange):
 
 
 class _ValueSource:
-    """A constant default or a function of the enclosing object, for fields filled in."""
+    """A constant default or a function of the enclosing object, for fields filled in.
+
+    A default that is a dict or a list is copied into each body: later changes and adapters
+    change bodies in place, and a shared object would carry those changes to the next body.
+    """
 
     def __init__(self, default: Any, compute: Compute | None, what: str) -> None:
         if default is not _MISSING and compute is not None:
             raise DeclarationError(f"{what}: give default= or compute=, not both")
         self.default, self.compute = default, compute
+        self._copied = isinstance(default, dict | list)
 
     @property
     def given(self) -> bool:
         return self.default is not _MISSING or self.compute is not None
 
+    def value(self, obj: dict[str, Any]) -> Any:
+        """The value for the field of ``obj``, the enclosing object."""
+        if self.compute is not None:
+            return self.compute(obj)
+        return deepcopy(self.default) if self._copied else self.default
+
     def filler(self, leaf: str) -> Snippet:
         """Lines filling in the top-level field ``leaf`` of a dict body."""
-        if self.compute is None:
+        if self.compute is not None:
             return Snippet(
-                "if {leaf} not in body:\n    body[{leaf}] = {default}",
-                {"leaf": leaf, "default": self.default},
+                "if {leaf} not in body:\n    body[{leaf}] = {compute}(body)",
+                {"leaf": leaf, "compute": self.compute},
+            )
+        if self._copied:
+            return Snippet(
+                "if {leaf} not in body:\n    body[{leaf}] = {copy}({default})",
+                {"leaf": leaf, "copy": deepcopy, "default": self.default},
             )
         return Snippet(
-            "if {leaf} not in body:\n    body[{leaf}] = {compute}(body)",
-            {"leaf": leaf, "compute": self.compute},
+            "if {leaf} not in body:\n    body[{leaf}] = {default}",
+            {"leaf": leaf, "default": self.default},
         )
 
     def fill(self, body: Any, path: bp.BodyPath) -> None:
         if not path.parent and type(body) is dict:
             if path.leaf not in body:
-                body[path.leaf] = self.compute(body) if self.compute is not None else self.default
+                body[path.leaf] = self.value(body)
             return
         for parent in bp.parents(body, path):
             if path.leaf not in parent:
-                parent[path.leaf] = (
-                    self.compute(parent) if self.compute is not None else self.default
-                )
+                parent[path.leaf] = self.value(parent)
 
 
 class FieldAdded(BodyChange):

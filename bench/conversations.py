@@ -14,14 +14,12 @@ then v1, v2, ...) so noise falls on both versions alike. Prints a table and writ
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -38,13 +36,24 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from _servers import (
+    HOST,
+    BenchError,
+    Process,
+    db_url,
+    free_port,
+    launch,
+    process_log,
+    segue_cmd,
+    stop,
+    wait_ready,
+)
 from segue_apps.common.ids import ALPHABET
 from segue_apps.conversations.tokens import estimate_tokens
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / ".data"
 RESULTS = BENCH / "results" / "conversations.json"
-HOST = "127.0.0.1"
 SEED = 20260318
 DAY_MS = 86_400_000
 TARGETS = {"search_p99_ms": 50.0, "v1_v2_ratio": 0.85}
@@ -137,20 +146,7 @@ class TextGen:
 # --------------------------------------------------------------------------- seeding
 
 
-class BenchError(RuntimeError):
-    """A precondition failed: nothing worth measuring."""
-
-
 console = Console(width=None if sys.stdout.isatty() else 120)
-
-
-def db_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
-
-
-def segue_cmd() -> list[str]:
-    exe = Path(sys.executable).parent / "segue"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "segue.cli"]
 
 
 def message_counts(rng: random.Random, conversations: int, messages: int) -> list[int]:
@@ -377,69 +373,19 @@ def pick_conversations(path: Path) -> tuple[list[str], list[str]]:
 
 
 @dataclass
-class Server:
-    db: Path
-    port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-    log: Any = None
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+class Server(Process):
+    db: Path | None = None  # the SQLite file it serves
 
 
 def start(server: Server) -> None:
     server.port = free_port()
     cmd = [*segue_cmd(), "serve", "conversations", "--host", HOST, "--port", str(server.port)]
+    assert server.db is not None
     cmd += ["--db", db_url(server.db)]
     # v1 is sunset on 2026-12-31 (the provider's guide) and answers 410 from then on; a later
     # sunset keeps the v1 cases measurable, with a Sunset header of the same length.
     cmd += ["--v1-sunset", "2031-12-31T23:59:59Z"]
-    server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-    server.proc = subprocess.Popen(
-        cmd, stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def server_log(server: Server) -> str:
-    if server.log is None:
-        return ""
-    server.log.seek(0)
-    text: str = server.log.read().decode(errors="replace")
-    return text[-3000:]
-
-
-def wait_ready(server: Server, client: httpx.Client, timeout: float = 60.0) -> None:
-    assert server.proc is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(f"server exited: {server_log(server)}")
-        with contextlib.suppress(httpx.TransportError):
-            client.get(server.base + "/_segue/versions", timeout=1.0)
-            return
-        time.sleep(0.2)
-    raise BenchError(f"server did not answer within {timeout:.0f}s")
-
-
-def stop(server: Server) -> None:
-    proc = server.proc
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    if server.log is not None:
-        server.log.close()
+    launch(server, cmd)
 
 
 # --------------------------------------------------------------------------- cases
@@ -735,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     get_ids, append_ids = pick_conversations(path)
     cases = build_cases(get_ids, append_ids)
-    server = Server(path)
+    server = Server("conversations", db=path)
     scripts: dict[str, Path] = {}
     serial: dict[str, Case] = {}
     try:
@@ -744,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
             scripts[key].write_text(wrk_script(case, meta["api_key"]))
         start(server)
         with httpx.Client(trust_env=False, timeout=30.0) as client:
-            wait_ready(server, client)
+            wait_ready(server, client, "/_segue/versions")
             verify(client, server, cases, meta["api_key"])
         console.print(
             f"server on {server.base}; {len(cases)} cases x {args.rounds} rounds x "
@@ -776,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         console.print(f"[red]benchmark aborted:[/] {exc}")
         if server.proc is not None and server.proc.poll() is not None:
-            console.print(f"server log:\n{server_log(server)}")
+            console.print(f"server log:\n{process_log(server)}")
         return 1
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; stopping the server[/]")

@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, label, factory, path, headers in wanted[: 3 if args.no_cadwyn else 5]:
         app_dir = BENCH if factory.startswith("cadwyn") else None
         query = "?fields=!parts" if key in ("c", "d") else ""
-        cases[key] = Case(key, label, Server(key, factory, app_dir), path + query, headers)
+        server = Server(key, factory=factory, app_dir=app_dir)
+        cases[key] = Case(key, label, server, path + query, headers)
     started = time.monotonic()
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:

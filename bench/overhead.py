@@ -12,14 +12,12 @@ rotated each round) so machine noise falls on every case alike. Prints a table a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,9 +33,19 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from _servers import (
+    HOST,
+    BenchError,
+    Process,
+    free_port,
+    launch,
+    process_log,
+    stop,
+    wait_ready,
+)
+
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results" / "overhead.json"
-HOST = "127.0.0.1"
 CADWYN_V1 = "2024-01-01"
 CADWYN_V2 = "2025-06-01"
 SEED = {"name": "Sprocket", "grade": "high", "color": "red", "parts": ["a", "b"]}
@@ -59,32 +67,13 @@ end
 console = Console(width=None if sys.stdout.isatty() else 110)
 
 
-class BenchError(RuntimeError):
-    """A precondition failed: nothing worth measuring."""
-
-
 # --------------------------------------------------------------------------- servers
 
 
 @dataclass
-class Server:
-    name: str
-    factory: str
+class Server(Process):
+    factory: str = ""  # module:function giving the ASGI app
     app_dir: Path | None = None
-    port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-    log: Any = None
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pinned(cmd: list[str], cpu: int | None) -> list[str]:
@@ -117,50 +106,8 @@ def uvicorn_command(server: Server) -> list[str]:
     return cmd
 
 
-def launch(server: Server, cmd: list[str]) -> None:
-    server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-    # Own session: a Ctrl-C reaches only this script, which then stops the servers itself.
-    server.proc = subprocess.Popen(
-        cmd, stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
 def start(server: Server, cpu: int | None) -> None:
     launch(server, pinned(uvicorn_command(server), cpu))
-
-
-def wait_ready(server: Server, client: httpx.Client, probe: str, timeout: float = 30.0) -> None:
-    assert server.proc is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(f"{server.name} server exited: {server_log(server)}")
-        with contextlib.suppress(httpx.TransportError):
-            client.get(server.base + probe, timeout=1.0)
-            return
-        time.sleep(0.1)
-    raise BenchError(f"{server.name} server did not answer within {timeout:.0f}s")
-
-
-def server_log(server: Server) -> str:
-    if server.log is None:
-        return ""
-    server.log.seek(0)
-    text: str = server.log.read().decode(errors="replace")
-    return text[-2000:]
-
-
-def stop(server: Server) -> None:
-    proc = server.proc
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    if server.log is not None:
-        server.log.close()
 
 
 # --------------------------------------------------------------------------- cases
@@ -410,11 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     can_pin = not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
     server_cpu, wrk_cpu = (0, 1) if can_pin else (None, None)
 
-    bare = Server("bare", "segue_apps.demo.app:create_app")
-    segue = Server("segue", "segue_apps.demo.versions:build")
+    bare = Server("bare", factory="segue_apps.demo.app:create_app")
+    segue = Server("segue", factory="segue_apps.demo.versions:build")
     servers = [bare, segue]
     if not args.no_cadwyn:
-        cadwyn = Server("cadwyn", "cadwyn_widgets:create_app", app_dir=BENCH)
+        cadwyn = Server("cadwyn", factory="cadwyn_widgets:create_app", app_dir=BENCH)
         servers.append(cadwyn)
     item = "/widgets/w1"
     cases = {
@@ -467,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]benchmark aborted:[/] {exc}")
         for server in servers:
             if server.proc is not None and server.proc.poll() is not None:
-                console.print(f"{server.name} log:\n{server_log(server)}")
+                console.print(f"{server.name} log:\n{process_log(server)}")
         return 1
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; stopping servers[/]")

@@ -32,8 +32,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,10 +44,21 @@ from typing import Any
 import httpx
 import orjson
 
+from _servers import (
+    HOST,
+    BenchError,
+    Process,
+    db_url,
+    free_port,
+    launch,
+    process_log,
+    segue_cmd,
+    stop,
+)
+
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / ".data"
 RESULTS = BENCH / "results" / "workspace.json"
-HOST = "127.0.0.1"
 CAP = 100  # rows per upsert / insert call, v1 and v2 alike
 TARGET_ROWS_PER_S = 20_000
 LIST_PAGES = 200
@@ -58,25 +67,12 @@ LIST_CASES = ("v2_rows_typed", "v2_rows_flat", "v2_rows_csv", "v1_rows_flat", "v
 CASES = (*UPSERT_CASES, f"v1_insert_{CAP}", *LIST_CASES)
 
 
-class BenchError(RuntimeError):
-    """The benchmark cannot produce a clean measurement."""
-
-
-def db_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
-
-
 def uvicorn_stack() -> str:
     """What ``segue serve`` runs on in this environment: uvicorn takes httptools and
     uvloop when they are installed, h11 and asyncio otherwise (the upsert figures differ)."""
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     return f"{http}/{loop}"
-
-
-def segue_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("segue")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "segue.cli"]
 
 
 # --------------------------------------------------------------------------- seeding
@@ -157,65 +153,28 @@ def dataset(rows: int, reseed: bool) -> tuple[Path, dict[str, Any]]:
 
 
 @dataclass
-class Server:
-    db: Path
-    port: int
-    log: Any = None
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+class Server(Process):
+    db: Path | None = None  # the SQLite file it serves
 
 
 def start(server: Server, api_key: str) -> None:
+    assert server.db is not None
     cmd = [*segue_cmd(), "serve", "workspace", "--db", db_url(server.db)]
     cmd += ["--host", HOST, "--port", str(server.port)]
-    server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-    server.proc = subprocess.Popen(
-        cmd, stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    launch(server, cmd)
+    assert server.proc is not None
     deadline = time.monotonic() + 60
     with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {api_key}"}) as c:
         while time.monotonic() < deadline:
             if server.proc.poll() is not None:
-                raise BenchError(f"server exited:\n{server_log(server)}")
+                raise BenchError(f"server exited:\n{process_log(server)}")
             try:
                 if c.get("/api/v2/account/credits").status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-    raise BenchError(f"server not ready after 60s:\n{server_log(server)}")
-
-
-def server_log(server: Server) -> str:
-    if server.log is None:
-        return ""
-    server.log.seek(0)
-    text: str = server.log.read().decode(errors="replace")
-    return text[-4000:]
-
-
-def stop(server: Server) -> None:
-    proc = server.proc
-    if proc is not None and proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-    if server.log is not None:
-        server.log.close()
-        server.log = None
+    raise BenchError(f"server not ready after 60s:\n{process_log(server)}")
 
 
 # --------------------------------------------------------------------------- wrk
@@ -271,7 +230,7 @@ def run_wrk(server: Server, script: str, seconds: int, connections: int) -> dict
         os.unlink(path)
     out = done.stdout
     if done.returncode != 0 or "Requests/sec" not in out:
-        raise BenchError(f"wrk failed: {out}\n{done.stderr}\n{server_log(server)}")
+        raise BenchError(f"wrk failed: {out}\n{done.stderr}\n{process_log(server)}")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     if bad or errors:
@@ -356,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     source, meta = dataset(args.rows, args.reseed)
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="segue-bench-ws-"))
-    server = Server(work / "workspace.db", free_port())
+    server = Server("workspace", port=free_port(), db=work / "workspace.db")
     key, table = meta["api_key"], meta["bench_table_id"]
     results: dict[str, Any] = {}
     try:

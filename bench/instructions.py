@@ -29,24 +29,20 @@ from pathlib import Path
 import httpx
 from rich.table import Table
 
+from _servers import HOST, BenchError, launch, stop, wait_ready
 from overhead import (
     BENCH,
     CADWYN_V1,
     CADWYN_V2,
-    HOST,
     SEED,
     TARGETS,
-    BenchError,
     Case,
     Server,
     console,
     expect,
-    launch,
     software,
-    stop,
     uvicorn_command,
     verify,
-    wait_ready,
 )
 
 RESULTS = BENCH / "results" / "instructions.json"

@@ -6,7 +6,14 @@ request's changes into the next.
 
 from __future__ import annotations
 
-from segue import FieldAdded, FieldRemoved
+from typing import Any
+
+import httpx
+import orjson
+
+from segue import EnumMapped, FieldAdded, FieldRemoved, Segue, Version
+from segue._inprocess import read_body
+from segue._types import Receive, Scope, Send
 
 
 def test_added_field_default_is_copied_into_each_request() -> None:
@@ -29,3 +36,27 @@ def test_removed_field_default_is_copied_into_each_response() -> None:
     first = change.down({})
     first["tags"].append("more")
     assert change.down({}) == {"tags": ["legacy"]}
+
+
+async def test_each_old_request_gets_the_declared_default_over_http() -> None:
+    """v1 fills ``settings``, then maps its ``level`` in place (``a`` → ``b``, ``b`` →
+    ``c``). Had the default been shared, the second request would reach the app as ``c``."""
+    received: list[Any] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        received.append(orjson.loads(await read_body(receive)))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    v1_changes = [
+        FieldAdded("settings", default={"level": "a"}, on="both"),
+        EnumMapped("settings.level", {"a": "b", "b": "c"}),
+    ]
+    api = Segue(
+        app, [Version("v2", ["/v2"]), Version("v1", ["/v1"], v1_changes)], routes=["POST /things"]
+    )
+    transport = httpx.ASGITransport(app=api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for _ in range(2):
+            assert (await client.post("/v1/things", json={"name": "x"})).status_code == 200
+    assert received == [{"name": "x", "settings": {"level": "b"}}] * 2

@@ -2,12 +2,12 @@
 
 Wall-clock req/s on a shared two-core machine moves by ±20% from one round to the next;
 instructions executed per request do not. This starts the same servers as ``overhead.py``
-(bare demo v2 app, the segue-wrapped demo, the Cadwyn version) under valgrind's callgrind
-with counting off, sends each case a warm-up, then counts the server's instructions over
-exactly ``--requests`` keep-alive requests from one client on 127.0.0.1. Ratios are of
-requests per instruction (``b_a`` = Ir(a) / Ir(b)), the same direction as the timed ones.
-Counts are the server process's user-space instructions: the kernel's share of each
-request (socket reads and writes, about the same for every case) is not in them.
+(bare demo v2 app, the segue-wrapped demo, the Cadwyn version, the hand-written v1) under
+valgrind's callgrind with counting off, sends each case a warm-up, then counts the server's
+instructions over exactly ``--requests`` keep-alive requests from one client on 127.0.0.1.
+Ratios are of requests per instruction (``b_a`` = Ir(a) / Ir(b)), the same direction as the
+timed ones. Counts are the server process's user-space instructions: the kernel's share of
+each request (socket reads and writes, about the same for every case) is not in them.
 
     .venv/bin/python bench/instructions.py [--requests 2000] [--no-cadwyn]
 
@@ -34,6 +34,7 @@ from overhead import (
     BENCH,
     CADWYN_V1,
     CADWYN_V2,
+    FLOOR_RATIOS,
     SEED,
     TARGETS,
     Case,
@@ -125,12 +126,15 @@ def main(argv: list[str] | None = None) -> int:
         ("c", "segue v1 (translated)", "segue_apps.demo.versions:build", "/v1" + item, {}),
         ("d", "Cadwyn v1 (migrated)", "cadwyn_widgets:create_app", item, v1),
         ("e", "Cadwyn v2 (head)", "cadwyn_widgets:create_app", item, v2),
+        ("m", "hand-written v1 (floor)", "handwritten_widgets:create_app", "/v1" + item, {}),
     ]
     # One server per case, so each server's count is one case's requests alone.
     cases: dict[str, Case] = {}
-    for key, label, factory, path, headers in wanted[: 3 if args.no_cadwyn else 5]:
-        app_dir = BENCH if factory.startswith("cadwyn") else None
-        query = "?fields=!parts" if key in ("c", "d") else ""
+    for key, label, factory, path, headers in wanted:
+        if args.no_cadwyn and key in ("d", "e"):
+            continue
+        app_dir = None if factory.startswith("segue_apps.") else BENCH
+        query = "?fields=!parts" if key in ("c", "d", "m") else ""
         server = Server(key, factory=factory, app_dir=app_dir)
         cases[key] = Case(key, label, server, path + query, headers)
     started = time.monotonic()
@@ -167,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, top, bottom in (("b_a", "b", "a"), ("c_a", "c", "a"), ("c_d", "c", "d"))
         if top in per_request and bottom in per_request
     }
+    floor = {
+        name: round(per_request[bottom] / per_request[top], 3) for name, top, bottom in FLOOR_RATIOS
+    }
     table = Table(title="instructions per request (server process, user space)")
     for column in ("case", "what", "request", "instructions", "vs a"):
         table.add_column(column, justify="right" if column in ("instructions", "vs a") else "left")
@@ -180,10 +187,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{k.replace('_', '/')} {v:.3f} (target {TARGETS[k]})" for k, v in ratios.items()
         )
     )
+    console.print(
+        "against the hand-written floor (not targets): "
+        + "  ".join(f"{k.replace('_', '/')} {v:.3f}" for k, v in floor.items())
+    )
     result = {
         **ratios,
         "targets": TARGETS,
         "met": {k: v >= TARGETS[k] for k, v in ratios.items()},
+        "floor_ratios": floor,
         "instructions_per_request": {k: round(v) for k, v in per_request.items()},
         "cases": {k: {"label": c.label, "request": described(c)} for k, c in cases.items()},
         "notes": {

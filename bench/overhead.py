@@ -1,10 +1,10 @@
 """What segue costs per request, next to the bare app and to Cadwyn.
 
-Starts three uvicorn servers on 127.0.0.1 (bare demo v2 app, the segue-wrapped demo, the same
-API written with Cadwyn), checks every benchmarked request answers 200 with the right body, then
-drives them with ``wrk`` in short interleaved rounds (a, b, c, d, e, then again, the order
-rotated each round) so machine noise falls on every case alike. Prints a table and writes
-``bench/results/overhead.json``. See ``bench/README.md``.
+Starts four uvicorn servers on 127.0.0.1 (bare demo v2 app, the segue-wrapped demo, the same
+API written with Cadwyn, the v1 request translated by hand), checks every benchmarked request
+answers 200 with the right body, then drives them with ``wrk`` in short interleaved rounds (a,
+b, c, d, e, m, then again, the order rotated each round) so machine noise falls on every case
+alike. Prints a table and writes ``bench/results/overhead.json``. See ``bench/README.md``.
 
     .venv/bin/python bench/overhead.py [--rounds 5] [--seconds 3] [--connections 32]
 """
@@ -50,6 +50,8 @@ CADWYN_V1 = "2024-01-01"
 CADWYN_V2 = "2025-06-01"
 SEED = {"name": "Sprocket", "grade": "high", "color": "red", "parts": ["a", "b"]}
 TARGETS = {"b_a": 0.97, "c_a": 0.90, "c_d": 2.5}
+# Not targets: how close a hand-written translation (case m) gets, and segue (c) to it.
+FLOOR_RATIOS = (("m_a", "m", "a"), ("c_m", "c", "m"))
 LIFECYCLE = ("deprecation", "sunset", "link")
 
 # wrk prints this line from the Lua `done` hook: exact percentiles in µs, error counts.
@@ -183,6 +185,14 @@ def verify(client: httpx.Client, cases: dict[str, Case]) -> None:
     if "e" in cases:
         e, e_body = fetch(client, cases["e"])
         expect(e_body == a_body, "e: Cadwyn newest differs from the bare app", e)
+    if "m" in cases:
+        m, m_body = fetch(client, cases["m"])
+        expect(m_body == c_body, "m: hand-written v1 body differs from segue v1", m)
+        expect(
+            all(m.headers.get(h) == c.headers[h] for h in LIFECYCLE),
+            "m: hand-written v1 lifecycle headers differ from segue v1",
+            m,
+        )
 
 
 # --------------------------------------------------------------------------- wrk
@@ -363,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cadwyn:
         cadwyn = Server("cadwyn", factory="cadwyn_widgets:create_app", app_dir=BENCH)
         servers.append(cadwyn)
+    floor = Server("handwritten", factory="handwritten_widgets:create_app", app_dir=BENCH)
+    servers.append(floor)
     item = "/widgets/w1"
     cases = {
         "a": Case("a", "bare FastAPI v2", bare, "/api/v2" + item),
@@ -373,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         v1, v2 = {"x-api-version": CADWYN_V1}, {"x-api-version": CADWYN_V2}
         cases["d"] = Case("d", "Cadwyn v1 (migrated)", cadwyn, item + "?fields=!parts", v1)
         cases["e"] = Case("e", "Cadwyn v2 (head)", cadwyn, item, v2)
+    cases["m"] = Case("m", "hand-written v1 (floor)", floor, "/v1" + item + "?fields=!parts")
 
     started = time.monotonic()
     load_before = os.getloadavg()
@@ -385,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             seeders: dict[str, Callable[[], httpx.Response]] = {
                 "bare": lambda: client.post(bare.base + "/api/v2/widgets", json=SEED),
                 "segue": lambda: client.post(segue.base + "/api/v2/widgets", json=SEED),
+                "handwritten": lambda: client.post(floor.base + "/api/v2/widgets", json=SEED),
                 "cadwyn": lambda: client.post(
                     cadwyn.base + "/widgets", json=SEED, headers={"x-api-version": CADWYN_V2}
                 ),
@@ -432,13 +446,27 @@ def main(argv: list[str] | None = None) -> int:
     }
     pairs = {"b_a": paired(cases, "b", "a"), "c_a": paired(cases, "c", "a")}
     pairs["c_d"] = paired(cases, "c", "d")
+    floor = {name: ratio(results, top, bottom) for name, top, bottom in FLOOR_RATIOS}
+    floor_pairs = {name: paired(cases, top, bottom) for name, top, bottom in FLOOR_RATIOS}
     report(cases, ratios, pairs)
+    console.print(
+        "against the hand-written floor (not targets): "
+        + "  ".join(
+            f"{name.replace('_', '/')} {floor[name]:.3f} "
+            f"(paired median {statistics.median(floor_pairs[name]):.3f})"
+            for name in floor
+        )
+    )
     out = {
         **ratios,
         "targets": TARGETS,
         "met": {k: v is not None and v >= TARGETS[k] for k, v in ratios.items()},
         "paired_ratios_per_round": pairs,
         "paired_ratio_medians": {k: round(statistics.median(v), 3) for k, v in pairs.items() if v},
+        "floor_ratios": floor,
+        "floor_paired_ratio_medians": {
+            k: round(statistics.median(v), 3) for k, v in floor_pairs.items()
+        },
         "cases": results,
         "notes": {
             "summary": "rps and latencies are medians over rounds; ratios are of median rps",

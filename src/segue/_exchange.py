@@ -1,6 +1,6 @@
 """Requests and responses in flight between versions: plain data, no ASGI.
 
-A body is parsed at most once (orjson) and serialised at most once, however many version
+A body is parsed at most once (``_json``) and serialised at most once, however many version
 steps and changes touch it: every step mutates the same parsed value.
 """
 
@@ -10,8 +10,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
-
+from segue import _json
 from segue._types import Headers
 
 _JSON_TYPES = (b"application/json", b"application/problem+json")
@@ -30,7 +29,7 @@ class _Body:
     @property
     def json(self) -> Any:
         if not self._parsed:
-            self._json = orjson.loads(self._raw) if self._raw else None
+            self._json = _json.loads(self._raw) if self._raw else None
             self._parsed = True
         return self._json
 
@@ -42,7 +41,7 @@ class _Body:
     def content(self) -> bytes:
         """The body as bytes, serialised once if it was parsed (and perhaps changed)."""
         if self._parsed:
-            self._raw = b"" if self._json is None else orjson.dumps(self._json)
+            self._raw = b"" if self._json is None else _json.dumps(self._json)
             self._parsed = False
         return self._raw
 

@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
-from segue import _inprocess
+from segue import _inprocess, _json
 from segue._adapters import Caller
 from segue._errorbody import ErrorBody, default_error_body
 from segue._errors import ConflictError, DeclarationError
@@ -283,13 +281,13 @@ class Segue:
             body = await _inprocess.read_body(receive)
             if body and is_json(headers, default=True):
                 try:
-                    parsed = orjson.loads(body)
+                    parsed = _json.loads(body)
                 except ValueError:  # malformed JSON: passed on untouched for the app's own 400
                     pass
                 else:
                     for op in route.request_ops:
                         parsed = op.up(parsed)
-                    body = orjson.dumps(parsed)
+                    body = _json.dumps(parsed)
                     inner["headers"] = _inprocess.rewrite_headers(headers, body)
             receive = _inprocess.replay(body, receive)
         start: Message = {}
@@ -438,7 +436,7 @@ def _down_message(
     if not ops or not body or not (_JSON in headers or _declares_json(headers)):
         return [*headers, *extra], body
     try:
-        payload = orjson.loads(body)
+        payload = _json.loads(body)
     except ValueError:  # a body that says JSON but is not: passed on as it is
         return [*headers, *extra], body
     if fused is not None and type(payload) is dict:
@@ -446,7 +444,7 @@ def _down_message(
     else:
         for op in ops:
             payload = op.down(payload)
-    body = orjson.dumps(payload)
+    body = _json.dumps(payload)
     length = (b"content-length", b"%d" % len(body))
     out = headers + extra
     if out[0][0] == b"content-length":  # where Starlette puts it

@@ -395,6 +395,23 @@ async def test_insert_malformed_json_is_400(api: httpx.AsyncClient, tenant: Tena
     assert_error(response, 400, "VALIDATION_ERROR", path="body")
 
 
+@pytest.mark.parametrize("value", [b'"A\\ud800"', b"123456789012345678901234567890"])
+async def test_insert_refuses_what_v2_refuses(
+    api: httpx.AsyncClient, tenant: Tenant, value: bytes
+) -> None:
+    """A lone surrogate or an integer beyond 64 bits is JSON that cannot be stored: the same
+    400 naming ``rows`` as v2 gives, in the v1 envelope, and nothing written. (v1 once named
+    ``matchColumns``, a field it has not got, or stored the long integer as a float.)"""
+    before = await _rows(api, tenant.table_id)
+    response = await api.post(
+        f"{V1}/tables/{tenant.table_id}/rows",
+        content=b'{"rows": [{"website": "a.io"}, {"website": %s}]}' % value,
+        headers={"content-type": "application/json"},
+    )
+    assert_error(response, 400, "VALIDATION_ERROR", path="rows")
+    assert await _rows(api, tenant.table_id) == before
+
+
 async def test_insert_non_input_and_unknown_fields(api: httpx.AsyncClient, tenant: Tenant) -> None:
     """Column errors name the ``fields`` with a ``hint``, as v1 documents; nothing written."""
     before = await _rows(api, tenant.table_id)

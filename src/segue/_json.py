@@ -2,15 +2,17 @@
 
 segue parses a body to translate it, and the app parses what segue sends on. Starlette and
 FastAPI read request bodies with the standard library's ``json.loads``, so segue must read
-the same values from the same bytes. orjson is the fast path, but it differs in four ways:
+the same values from the same bytes, and fast. orjson, the fast writer, reads an integer
+beyond 64 bits as a float without a word (ijl/orjson#308); pydantic-core's parser reads it
+exactly and is the reader (≈0.2 µs slower than orjson on a small body, less than a check of
+the bytes for long numbers costs). Where they differ from ``json.loads``:
 
-- an integer beyond 64 bits becomes a float, silently (ijl/orjson#308), so a long number is
-  read by the standard library;
-- a lone surrogate (``"\\ud800"``), ``NaN``/``Infinity``, a byte order mark and UTF-16/32
-  are refused, so what orjson refuses is read by the standard library too;
-- it writes neither those integers nor lone surrogates, so :func:`dumps` then falls back;
-- it writes ``NaN`` as ``null``: the standard library path reads it as :class:`NonFinite`,
-  a float orjson will not write, so it is written back as ``NaN``.
+- pydantic-core refuses lone surrogates (``"\\ud800"``), a byte order mark, UTF-16/32 and
+  more than 200 levels of nesting, and is told to refuse ``NaN``/``Infinity``: what it
+  refuses is read by the standard library;
+- orjson writes neither long integers nor lone surrogates, so :func:`dumps` then falls back;
+- orjson writes ``NaN`` as ``null``: the standard library path reads it as
+  :class:`NonFinite`, a float orjson will not write, so it is written back as ``NaN``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,7 @@ import json
 from typing import Any
 
 import orjson
-
-# orjson reads integers in [-2**63, 2**64) exactly, and those have at most 20 digits. A run of
-# 20 digits anywhere (a string too) sends the body to the standard library: slower, exact.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 20
+from pydantic_core import from_json
 
 
 class NonFinite(float):
@@ -33,11 +31,10 @@ class NonFinite(float):
 def loads(raw: bytes) -> Any:
     """The value ``json.loads(raw)`` gives; raises ``orjson.JSONDecodeError`` (a
     ``ValueError``) when neither parser accepts ``raw``."""
-    if _LONG_RUN not in raw.translate(_DIGITS_AS_ZERO):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
+    try:
+        return from_json(raw, allow_inf_nan=False)
+    except ValueError:
+        pass
     try:
         return json.loads(raw, parse_constant=NonFinite)
     except (ValueError, RecursionError):  # malformed for both: orjson's error, which callers know

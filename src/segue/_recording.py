@@ -13,6 +13,7 @@ is the one a later get asks for).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 import httpx
 import orjson
 
+from segue import _json
 from segue._types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ class Exchange:
     response_body: Any
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        return _json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
@@ -73,7 +75,7 @@ def _body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return orjson.loads(raw)
+        return _json.loads(raw)  # every value as the app wrote it: long integers too
     except orjson.JSONDecodeError:
         return raw.decode("utf-8", "replace")
 
@@ -149,7 +151,7 @@ def write(path: str, exchanges: Sequence[Exchange], context: dict[str, Any] | No
     """Write a recording file."""
     with open(path, "wb") as file:
         if context is not None:
-            file.write(orjson.dumps({"segue_recording": 1, "context": context}) + b"\n")
+            file.write(_json.dumps({"segue_recording": 1, "context": context}) + b"\n")
         for exchange in exchanges:
             file.write(exchange.to_json() + b"\n")
 
@@ -162,7 +164,7 @@ def read(path: str) -> tuple[list[Exchange], dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                data = orjson.loads(line)
+                data = _json.loads(line)
                 if "segue_recording" in data:
                     context = dict(data.get("context") or {})
                 else:
@@ -354,8 +356,7 @@ class Replayer:
             if isinstance(body, str):
                 lines += body.splitlines()
             else:
-                text = orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-                lines += text.decode().splitlines()
+                lines += _pretty(body).splitlines()
         return "\n".join(lines)
 
 
@@ -368,7 +369,7 @@ async def replay(
         method, path, headers, body = replayer.request(exchange)
         content = body.encode() if isinstance(body, str) else None
         if body is not None and content is None:
-            content = orjson.dumps(body)
+            content = _json.dumps(body)
         response = await client.request(method, path, headers=headers, content=content)
         answer = Exchange(
             version=exchange.version,
@@ -410,3 +411,12 @@ async def replay_service(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://replay.invalid") as c:
             return await replay(exchanges, c, replayer)
+
+
+def _pretty(body: Any) -> str:
+    """``body`` indented with sorted keys, for a diff; orjson's, or the standard library's
+    for what orjson does not write (long integers, lone surrogates, NaN)."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(body, indent=2, sort_keys=True)

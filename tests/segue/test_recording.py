@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from segue._recording import (
     replay,
     write,
 )
+from segue._types import Receive, Scope, Send
 from segue.cli import app as cli
 from segue_apps.demo import build, create_app
 from segue_apps.demo.app import error_body
@@ -132,6 +134,31 @@ def test_recording_files_round_trip(tmp_path: Path) -> None:
     exchanges, context = read(path)
     assert context == {"project_id": "p"}
     assert exchanges == [exchange({"id": "x"})]
+
+
+async def test_recordings_keep_long_integers_and_odd_text_exactly(tmp_path: Path) -> None:
+    """An answer's integer beyond 64 bits, lone surrogate and NaN are recorded and read back
+    as they were, and a replay told 2**64 + 1 for 2**64 reports the difference."""
+    raw = b'{"n": 18446744073709551616, "text": "A\\ud800", "ratio": NaN}'
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": raw})
+
+    recorded: list[Exchange] = []
+    transport = httpx.ASGITransport(app=RecordingMiddleware(app, recorded.append))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await client.get("/v1/things")
+    path = str(tmp_path / "rec.jsonl")
+    write(path, recorded, None)
+    [read_back], _ = read(path)
+    assert read_back.response_body["n"] == 2**64
+    assert read_back.response_body["text"] == "A\ud800"
+    assert math.isnan(read_back.response_body["ratio"])
+    found = Replayer().compare(1, exchange({"n": 2**64}), exchange({"n": 2**64 + 1}))
+    assert found is not None
+    assert '+  "n": 18446744073709551617' in found.diff
 
 
 @pytest.mark.usefixtures("cli_clock")

@@ -13,6 +13,9 @@ the bytes for long numbers costs). Where they differ from ``json.loads``:
 - orjson writes neither long integers nor lone surrogates, so :func:`dumps` then falls back;
 - orjson writes ``NaN`` as ``null``: the standard library path reads it as
   :class:`NonFinite`, a float orjson will not write, so it is written back as ``NaN``.
+
+Not handled: a number too large for a float (``1e400``) is read as infinity by every parser
+here, and orjson writes that as ``null`` where ``json.dumps`` would write ``Infinity``.
 """
 
 from __future__ import annotations

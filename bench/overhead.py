@@ -373,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cadwyn:
         cadwyn = Server("cadwyn", factory="cadwyn_widgets:create_app", app_dir=BENCH)
         servers.append(cadwyn)
-    floor = Server("handwritten", factory="handwritten_widgets:create_app", app_dir=BENCH)
-    servers.append(floor)
+    handwritten = Server("handwritten", factory="handwritten_widgets:create_app", app_dir=BENCH)
+    servers.append(handwritten)
     item = "/widgets/w1"
     cases = {
         "a": Case("a", "bare FastAPI v2", bare, "/api/v2" + item),
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         v1, v2 = {"x-api-version": CADWYN_V1}, {"x-api-version": CADWYN_V2}
         cases["d"] = Case("d", "Cadwyn v1 (migrated)", cadwyn, item + "?fields=!parts", v1)
         cases["e"] = Case("e", "Cadwyn v2 (head)", cadwyn, item, v2)
-    cases["m"] = Case("m", "hand-written v1 (floor)", floor, "/v1" + item + "?fields=!parts")
+    cases["m"] = Case("m", "hand-written v1 (floor)", handwritten, "/v1" + item + "?fields=!parts")
 
     started = time.monotonic()
     load_before = os.getloadavg()
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             seeders: dict[str, Callable[[], httpx.Response]] = {
                 "bare": lambda: client.post(bare.base + "/api/v2/widgets", json=SEED),
                 "segue": lambda: client.post(segue.base + "/api/v2/widgets", json=SEED),
-                "handwritten": lambda: client.post(floor.base + "/api/v2/widgets", json=SEED),
+                "handwritten": lambda: client.post(handwritten.base + "/api/v2/widgets", json=SEED),
                 "cadwyn": lambda: client.post(
                     cadwyn.base + "/widgets", json=SEED, headers={"x-api-version": CADWYN_V2}
                 ),

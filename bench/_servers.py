@@ -51,7 +51,7 @@ def free_port() -> int:
 def segue_cmd() -> list[str]:
     """The ``segue`` command of this environment."""
     exe = Path(sys.executable).with_name("segue")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "segue.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "segue.tooling.cli"]
 
 
 def db_url(path: Path) -> str:

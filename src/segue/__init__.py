@@ -11,9 +11,16 @@ Example::
             Version("v1", ["/v1"], changes=[FieldRenamed("id", "item_id")]),
         ],
     )
+
+The request core is importable from here; the families around it are public submodules:
+:mod:`segue.changes` (every change kind, also re-exported here), :mod:`segue.guide`
+(the migration guide and its example scenarios), :mod:`segue.usage` (usage figures, needs
+SQLAlchemy), :mod:`segue.tooling` (the command line's service plug-in) and
+:mod:`segue.types` (the ASGI type aliases).
 """
 
 from segue._adapters import Adapter, Caller, adapter
+from segue._api import Api, Match, find_api
 from segue._errorbody import default_error_body
 from segue._errors import (
     ConflictError,
@@ -23,11 +30,8 @@ from segue._errors import (
     SegueError,
 )
 from segue._exchange import Request, Response
-from segue._guide_examples import Scenario, Step
-from segue._lifecycle import Brownout, Lifecycle, system_clock
-from segue._middleware import Segue
-from segue._service import ServiceOptions, ServiceSpec
-from segue._usage import UsageRecorder, bearer_prefix
+from segue._lifecycle import Brownout, Clock, Lifecycle, system_clock
+from segue._segue import Segue
 from segue._version import Version
 from segue.changes import (
     Change,
@@ -45,9 +49,11 @@ from segue.changes import (
 
 __all__ = [
     "Adapter",
+    "Api",
     "Brownout",
     "Caller",
     "Change",
+    "Clock",
     "ConflictError",
     "DeclarationError",
     "DocumentError",
@@ -58,6 +64,7 @@ __all__ = [
     "FieldRenamed",
     "Lifecycle",
     "LifecycleError",
+    "Match",
     "PaginationReshaped",
     "QueryMapped",
     "Request",
@@ -65,16 +72,11 @@ __all__ = [
     "RouteAbsent",
     "RouteMoved",
     "RouteRemoved",
-    "Scenario",
     "Segue",
     "SegueError",
-    "ServiceOptions",
-    "ServiceSpec",
-    "Step",
-    "UsageRecorder",
     "Version",
     "adapter",
-    "bearer_prefix",
     "default_error_body",
+    "find_api",
     "system_clock",
 ]

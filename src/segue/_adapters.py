@@ -9,7 +9,6 @@ down through the route's declared response changes like any forwarded response.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from segue._exchange import Request, Response
@@ -58,7 +57,6 @@ class Caller:
 AdapterFn = Callable[[Request, Caller], Awaitable[Response]]
 
 
-@dataclass(frozen=True)
 class Adapter:
     """An old route implemented by ``handler``.
 
@@ -69,19 +67,44 @@ class Adapter:
         request_schema: JSON Schema of its request body, when it differs from the newer one.
         response_schema: JSON Schema of its 2xx response body, when it differs.
         status_code: the success status, for OpenAPI.
+
+    Raises:
+        DeclarationError: ``route`` is not ``"METHOD /path"``.
     """
 
-    route: RouteKey
-    handler: AdapterFn
-    summary: str = ""
-    request_schema: dict[str, Any] | None = None
-    response_schema: dict[str, Any] | None = None
-    status_code: int = 200
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "handler",
+        "request_schema",
+        "response_schema",
+        "route",
+        "status_code",
+        "summary",
+    )
+
+    def __init__(
+        self,
+        route: str,
+        handler: AdapterFn,
+        *,
+        summary: str = "",
+        request_schema: dict[str, Any] | None = None,
+        response_schema: dict[str, Any] | None = None,
+        status_code: int = 200,
+    ) -> None:
+        self.route = RouteKey.parse(route)
+        self.handler = handler
+        self.summary = summary or next(iter((handler.__doc__ or "").strip().splitlines()), "")
+        self.request_schema = request_schema
+        self.response_schema = response_schema
+        self.status_code = status_code
 
     def describe(self) -> str:
-        text = self.summary or next(iter((self.handler.__doc__ or "").strip().splitlines()), "")
+        """One sentence for the guide and the OpenAPI description."""
+        text = self.summary
         return f"`{self.route}` is served by an adapter" + (f": {text}" if text else "")
+
+    def __repr__(self) -> str:
+        return f"Adapter({str(self.route)!r}, {self.handler.__name__})"
 
 
 def adapter(
@@ -96,7 +119,7 @@ def adapter(
 
     def wrap(fn: AdapterFn) -> Adapter:
         return Adapter(
-            RouteKey.parse(route),
+            route,
             fn,
             summary=summary,
             request_schema=request_schema,

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from segue import _json
-from segue._types import Headers
+from segue.types import Headers
 
 _JSON_TYPES = (b"application/json", b"application/problem+json")
 # Names and values that ``urlencode`` would leave as they are, with the separators between.
@@ -149,7 +149,12 @@ class Request(_Body):
 
     @property
     def query_string(self) -> bytes:
+        """The query string as sent on (re-encoded only when ``query`` was set or read)."""
         return self._query_raw if self._query is None else encode_query(self._query)
+
+    @query_string.setter
+    def query_string(self, raw: bytes) -> None:
+        self._query, self._query_raw = None, raw
 
 
 class Response(_Body):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from segue._exchange import Request, Response
-from segue._types import ASGIApp, Headers, Message, Receive, Scope
+from segue.types import ASGIApp, Headers, Message, Receive, Scope
 
 
 def rewrite_headers(headers: Headers, body: bytes) -> Headers:

@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from typing import Literal
 
 from segue._errors import LifecycleError
-from segue._types import Headers
+from segue.types import Headers
 
 Clock = Callable[[], datetime]
 DeprecationStyle = Literal["rfc9745", "legacy"]

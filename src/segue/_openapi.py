@@ -190,3 +190,18 @@ def document(
     if "security" in base:
         out["security"] = base["security"]
     return out
+
+
+def documents(
+    newest: Doc, newest_version: Version, plans: list[VersionPlan], prefix: str
+) -> dict[str, Doc]:
+    """Every version's document by name: the newest as the app gives it (plus its
+    lifecycle), each older one derived from the next newer one's operations."""
+    operations = newest_operations(newest, prefix)
+    first = dict(newest)
+    first["x-segue-lifecycle"] = lifecycle_info(newest_version.lifecycle)
+    docs = {newest_version.name: first}
+    for plan in plans:
+        operations = older_operations(plan, operations)
+        docs[plan.version.name] = document(newest, plan.version, operations)
+    return docs

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from segue._adapters import Adapter
 from segue._errors import ConflictError, DeclarationError
-from segue._exchange import encode_query, parse_query
 from segue._routes import RouteKey, specificity
+from segue._translator import Translator
 from segue._version import Version
 from segue.changes import (
     BodyChange,
@@ -27,13 +27,9 @@ from segue.changes import (
     RouteMoved,
     RouteRemoved,
 )
-from segue.changes._fused import TopDown, fuse
-
-QUERY_MEMO = 512  # translated query strings kept per route
-QUERY_MEMO_BYTES = 256  # longer ones are translated every time
 
 
-@dataclass
+@dataclass(eq=False)  # a route is itself: compared by identity
 class RoutePlan:
     """How one route of an old version reaches the next newer version and back."""
 
@@ -49,11 +45,7 @@ class RoutePlan:
     adapter: Adapter | None = None
     removed: RouteRemoved | None = None
     fast: bool = False  # set by finish(): one forward call, path unchanged below the prefix
-    # set by finish(): the response changes fused into one function when every one has a
-    # ``down_snippet``, else None
-    response_down: TopDown | None = None
-    # Query strings already translated (clients repeat the same few); bounded, see below.
-    _queries: dict[bytes, bytes] = field(default_factory=dict, repr=False)
+    translator: Translator = field(init=False, repr=False)  # set by finish()
 
     def __post_init__(self) -> None:
         self.pattern = self.key.pattern()
@@ -87,33 +79,14 @@ class RoutePlan:
                     self.response_ops.append(change)
 
     def finish(self) -> None:
+        """Compile the attached changes into the route's translator."""
         # Responses travel down: undo the declarations in reverse order.
         self.response_ops.reverse()
         self.error_ops.reverse()
         self.fast = self.direct and self.same_path
-        snippets = [op.down_snippet for op in self.response_ops]
-        if self.response_ops and all(snippet is not None for snippet in snippets):
-            self.response_down = fuse([s for s in snippets if s is not None], str(self.key))
-
-    def translate_query(self, raw: bytes) -> bytes:
-        """The query string ``raw`` translated up through this route's query changes.
-
-        ``up_query`` is a function of the pairs alone, so a query string seen before is one
-        dict look-up. At most ``QUERY_MEMO`` of at most ``QUERY_MEMO_BYTES`` each are kept:
-        queries holding ids or search terms vary without end, and starting over is cheaper
-        than tracking which are recent.
-        """
-        translated = self._queries.get(raw)
-        if translated is None:
-            pairs = parse_query(raw)
-            for query_op in self.query_ops:
-                pairs = query_op.up_query(pairs)
-            translated = encode_query(pairs)
-            if len(raw) <= QUERY_MEMO_BYTES:
-                if len(self._queries) >= QUERY_MEMO:
-                    self._queries.clear()
-                self._queries[raw] = translated
-        return translated
+        self.translator = Translator(
+            self.query_ops, self.request_ops, self.response_ops, self.error_ops, self.label
+        )
 
     def newer_path(self, values: dict[str, str]) -> str:
         assert self.target is not None
@@ -175,38 +148,6 @@ class VersionPlan:
     def allowed(self, path: str) -> set[str]:
         """The methods some route of this version allows on ``path`` (for a 405)."""
         return {p.key.method for p in self.routes if p.pattern.match(path)}
-
-
-@dataclass
-class PathIndex:
-    """Old-version routes keyed by the whole request path, prefix included.
-
-    The common old-version request, to a route with no parameter or with one final one, is
-    then found in one or two dict look-ups instead of a prefix search and a route match.
-    Entries hold (version index, prefix length, route[, parameter name]).
-    """
-
-    literal: dict[tuple[str, str], tuple[int, int, RoutePlan]] = field(default_factory=dict)
-    by_head: dict[tuple[str, str], tuple[int, int, RoutePlan, str]] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, prefixes: Sequence[tuple[str, int]], plans: Sequence[VersionPlan]) -> PathIndex:
-        """Index ``plans`` (version ``i`` is ``plans[i - 1]``) under their ``prefixes``.
-
-        A prefix with another prefix below it is left out, as the longer one owns some of its
-        paths; so is the ``/`` route, which a bare prefix also names. Both go the general way.
-        """
-        index = cls()
-        for prefix, version in prefixes:
-            if version == 0 or any(p.startswith(prefix + "/") for p, _ in prefixes):
-                continue
-            plan, length = plans[version - 1], len(prefix)
-            for (method, path), route in plan.literal.items():
-                if path != "/":
-                    index.literal[(method, prefix + path)] = (version, length, route)
-            for (method, head), (route, name) in plan.by_head.items():
-                index.by_head[(method, prefix + head)] = (version, length, route, name)
-        return index
 
 
 def compile_version(version: Version, newer: Sequence[RouteKey]) -> VersionPlan:

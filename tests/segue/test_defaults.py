@@ -13,7 +13,7 @@ import orjson
 
 from segue import EnumMapped, FieldAdded, FieldRemoved, Segue, Version
 from segue._inprocess import read_body
-from segue._types import Receive, Scope, Send
+from segue.types import Receive, Scope, Send
 
 
 def test_added_field_default_is_copied_into_each_request() -> None:

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from segue import SegueError
-from segue._diff import DocumentError, Finding, Kind, Report, diff
-from segue.cli import app
+from segue.tooling._diff import DocumentError, Finding, Kind, Report, diff
+from segue.tooling.cli import app
 
 Schema = dict[str, Any]
 

@@ -10,9 +10,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from segue import Brownout, Lifecycle, ServiceOptions
-from segue._guide import Guide, find_api, serve_examples
-from segue.cli import app as cli
+from segue import Brownout, Lifecycle, find_api
+from segue.guide import Guide
+from segue.tooling import ServiceOptions
+from segue.tooling._harness import with_guide_examples
+from segue.tooling.cli import app as cli
 from segue_apps.demo import build
 from segue_apps.demo.service import SERVICE
 
@@ -23,7 +25,7 @@ def section(markdown: str, heading: str) -> str:
 
 def test_route_table_gives_full_paths_of_both_versions() -> None:
     """A moved route lists every v1 prefix and the v2 method and path."""
-    routes = section(Guide(build()).markdown(), "Route mapping")
+    routes = section(Guide(build().api).markdown(), "Route mapping")
     assert (
         "| `PUT /v1/widgets/{id}`<br>`PUT /api/v1/widgets/{id}` | "
         "`PATCH /api/v2/widgets/{widget_id}` | method `PUT` → `PATCH`<br>"
@@ -33,7 +35,7 @@ def test_route_table_gives_full_paths_of_both_versions() -> None:
 
 def test_route_table_names_removed_absent_and_adapter_routes() -> None:
     """Removed routes name their replacement, absent ones say 404, adapters their summary."""
-    routes = section(Guide(build()).markdown(), "Route mapping")
+    routes = section(Guide(build().api).markdown(), "Route mapping")
     assert "naming `GET /api/v2/widgets/{widget_id}`" in routes
     assert "| — (`404` in v1) | `GET /api/v2/stats` | new in v2 |" in routes
     assert "served by an adapter: Copy a widget under a new id" in routes
@@ -41,7 +43,7 @@ def test_route_table_names_removed_absent_and_adapter_routes() -> None:
 
 def test_field_table_lists_renames_enums_removals_and_envelopes() -> None:
     """Every body change kind has its row."""
-    fields = section(Guide(build()).markdown(), "Field changes")
+    fields = section(Guide(build().api).markdown(), "Field changes")
     assert "| `GET /widgets` | response | `data[].id` | `data[].widget_id` | renamed |" in fields
     assert "values: `full` → `high`, `maybe` → `medium`, `none` → `low`" in fields
     assert "| `legacy_code` | — | removed in v2; v1 still answers with it |" in fields
@@ -51,13 +53,13 @@ def test_field_table_lists_renames_enums_removals_and_envelopes() -> None:
 
 def test_bodiless_requests_are_not_said_to_change() -> None:
     """A change declared on both sides shows only the response side on a GET."""
-    fields = section(Guide(build()).markdown(), "Field changes")
+    fields = section(Guide(build().api).markdown(), "Field changes")
     assert "| `GET /widgets/{widget_id}` | response | `id` | `widget_id` | renamed |" in fields
 
 
 def test_lifecycle_quotes_headers_and_the_410_in_the_old_envelope() -> None:
     """RFC 9745 ``Deprecation``, ``Sunset``, ``Link``; the 410 body is v1's error shape."""
-    lifecycle = section(Guide(build()).markdown(), "Lifecycle of v1")
+    lifecycle = section(Guide(build().api).markdown(), "Lifecycle of v1")
     assert "Deprecation: @1767225600\nSunset: Wed, 31 Dec 2031 23:59:59 GMT\n" in lifecycle
     assert 'Link: <https://example.test/migrate>; rel="deprecation"' in lifecycle
     assert '"code": "GONE"' in lifecycle
@@ -73,34 +75,34 @@ def test_lifecycle_lists_brownouts() -> None:
         sunset_at=datetime(2026, 12, 31, tzinfo=UTC),
         brownouts=[window],
     )
-    text = section(Guide(build(lifecycle)).markdown(), "Lifecycle of v1")
+    text = section(Guide(build(lifecycle).api).markdown(), "Lifecycle of v1")
     assert "- November 3, 2026, 14:00:00 UTC → November 3, 2026, 15:00:00 UTC" in text
 
 
 def test_behaviour_explains_the_query_default() -> None:
     """A QueryMapped default tells v2 clients what to send to keep v1's answer."""
-    behaviour = section(Guide(build()).markdown(), "Behaviour that changes")
+    behaviour = section(Guide(build().api).markdown(), "Behaviour that changes")
     assert "send `?include=parts` to keep v1's answer" in behaviour
     assert "the method changes from `PUT` to `PATCH`" in behaviour
 
 
 def test_html_escapes_and_keeps_tables() -> None:
     """The HTML page renders the same blocks, escaped."""
-    page = Guide(build()).html()
+    page = Guide(build().api).html()
     assert "<table>" in page
     assert "<code>PATCH /api/v2/widgets/{widget_id}</code>" in page
     assert "&lt;https://example.test/migrate&gt;" in page
 
 
 def test_find_api_follows_app_chains() -> None:
-    """The Segue inside wrapping middleware is found through ``.app``."""
+    """The compiled API of a Segue inside wrapping middleware is found through ``.app``."""
     api = build()
 
     class Wrapper:
         def __init__(self, app: object) -> None:
             self.app = app
 
-    assert find_api(Wrapper(Wrapper(api))) is api
+    assert find_api(Wrapper(Wrapper(api))) is api.api
     assert find_api(object()) is None
 
 
@@ -121,8 +123,8 @@ async def test_running_api_serves_the_guide_as_html_and_markdown(
 async def test_running_api_guide_shows_examples_when_attached(cli_clock: Any) -> None:
     """With the service's scenarios attached, the served guide carries real calls."""
     api = build(clock=cli_clock)
-    serve_examples(api, SERVICE, ServiceOptions(db_url="memory://"))
-    transport = httpx.ASGITransport(app=api)
+    served = with_guide_examples(api, SERVICE, ServiceOptions(db_url="memory://"))
+    transport = httpx.ASGITransport(app=served)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         text = (await client.get("/_segue/guide.md")).text
     create = text.split("#### Create a widget", 1)[1].split("\n#### ", 1)[0]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from segue import FieldRenamed, Segue, Version, _json
 from segue._inprocess import read_body
-from segue._types import Receive, Scope, Send
+from segue.types import Receive, Scope, Send
 
 BODIES = {
     "long integer": b'{"old": 123456789012345678901234567890}',

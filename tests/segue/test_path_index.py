@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segue import FieldRenamed, RouteMoved, Segue, Version
-from segue._plan import PathIndex
-from segue._types import Receive, Scope, Send
+from segue._api import PathIndex
+from segue.types import Receive, Scope, Send
 
 ROUTES = [
     "GET /things",
@@ -55,7 +55,7 @@ def build() -> Segue:
 
 
 WITH_INDEX, WITHOUT_INDEX = build(), build()
-WITHOUT_INDEX._paths = PathIndex()
+WITHOUT_INDEX.api.paths = PathIndex()
 PREFIXES = st.sampled_from(["/api/v3", "/api", "/two", "/v1", "/v2", ""])
 SEGMENTS = st.sampled_from(["things", "boxes", "lids", "tops", "parts", "v3", "7", "", "a b"])
 
@@ -89,7 +89,7 @@ async def test_index_agrees_with_the_general_way(
 def test_nested_prefixes_and_the_root_route_are_left_to_the_general_way() -> None:
     """``/api`` holds ``/api/v3`` below it, and ``GET /`` is also the bare prefix: neither
     is indexed; ``/two`` and ``/v1`` are."""
-    index = WITH_INDEX._paths
+    index = WITH_INDEX.api.paths
     assert ("GET", "/two/things") in index.literal
     assert ("GET", "/v1/things") in index.literal
     assert ("GET", "/two/things") in index.by_head  # /things/{id}

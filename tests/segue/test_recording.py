@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from segue import FieldRenamed, Segue
 from segue._lifecycle import Clock
-from segue._recording import (
+from segue.tooling._recording import (
     REDACTED,
     Exchange,
     RecordingMiddleware,
@@ -23,8 +23,8 @@ from segue._recording import (
     replay,
     write,
 )
-from segue._types import Receive, Scope, Send
-from segue.cli import app as cli
+from segue.tooling.cli import app as cli
+from segue.types import Receive, Scope, Send
 from segue_apps.demo import build, create_app
 from segue_apps.demo.app import error_body
 from segue_apps.demo.versions import versions

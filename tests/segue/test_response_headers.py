@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from segue import FieldRenamed, Segue, Version
-from segue._types import Receive, Scope, Send
+from segue.types import Receive, Scope, Send
 
 BODY = orjson.dumps({"widget_id": "w1", "name": "Bolt"})
 

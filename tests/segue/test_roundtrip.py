@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from segue import EnumMapped, FieldRenamed, QueryMapped, Version
 from segue._exchange import encode_query
-from segue._plan import QUERY_MEMO, compile_version
+from segue._plan import compile_version
 from segue._routes import RouteKey
+from segue._translator import QUERY_MEMO
 
 KEYS = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
 SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
@@ -87,5 +88,7 @@ def test_query_memo_stays_bounded() -> None:
         [RouteKey.parse("GET /widgets")],
     ).routes[0]
     for n in range(QUERY_MEMO + 10):
-        assert plan.translate_query(f"fields=all&n={n}".encode()) == f"n={n}&include=parts".encode()
-    assert 0 < len(plan._queries) <= QUERY_MEMO
+        assert (
+            plan.translator.query(f"fields=all&n={n}".encode()) == f"n={n}&include=parts".encode()
+        )
+    assert 0 < len(plan.translator._queries) <= QUERY_MEMO

@@ -14,9 +14,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from segue import DeclarationError, UsageRecorder, bearer_prefix
-from segue._types import Message, Scope
-from segue.cli import app as cli
+from segue import DeclarationError
+from segue.tooling.cli import app as cli
+from segue.types import Message, Scope
+from segue.usage import UsageRecorder, bearer_prefix
 from segue_apps.demo import build
 
 KEY_A = "as_live_AAAAaaaa" + "a" * 32
@@ -357,7 +358,7 @@ async def test_refused_keys_count_as_no_key(db_path: Path, clock: FakeClock) -> 
 
     recorder = UsageRecorder(
         service,
-        versions=build().versions,
+        versions=build().api.versions,
         db_url=f"sqlite+aiosqlite:///{db_path}",
         clock=clock,
         flush_every_s=3600,

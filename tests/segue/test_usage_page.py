@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from segue import UsageRecorder
+from segue.usage import UsageRecorder
 from segue_apps.demo import build
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from segue import Scenario, Step
+from segue.guide import Scenario, Step
 
 V1, V2 = "/v1", "/api/v2"
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from segue import Segue, ServiceOptions, ServiceSpec, UsageRecorder
-from segue._types import ASGIApp, Scope
+from segue import Segue
+from segue.tooling import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp, Scope
+from segue.usage import UsageRecorder
 from segue_apps.common.clock import Clock, now_ms
 from segue_apps.common.db import Database, create_database
 from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH, is_well_formed

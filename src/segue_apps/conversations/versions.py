@@ -35,7 +35,6 @@ from segue import (
     adapter,
     default_error_body,
 )
-from segue._routes import RouteKey
 
 DEPRECATED = datetime(2026, 3, 18, tzinfo=UTC)  # the migration guide's date
 SUNSET = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -93,7 +92,7 @@ async def own_project_only(request: Request, call: Caller) -> Response:
 
 
 KEY_ADAPTERS = [
-    Adapter(RouteKey.parse(route), own_project_only, status_code=status)
+    Adapter(route, own_project_only, status_code=status)
     for route, status in (
         (f"POST {KEYS}", 201),
         (f"GET {KEYS}", 200),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segue import Scenario, Step
+from segue.guide import Scenario, Step
 
 BOLT_V1 = {"name": "Bolt", "grade": "full", "parts": ["head", "shaft"]}
 BOLT_V2 = {"name": "Bolt", "grade": "high", "color": "red", "parts": ["head", "shaft"]}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from segue import Lifecycle, ServiceOptions, ServiceSpec
-from segue._types import ASGIApp
+from segue import Lifecycle
+from segue.tooling import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp
 from segue_apps.demo.guide import SCENARIOS
 from segue_apps.demo.versions import DEPRECATED, SUNSET, build
 

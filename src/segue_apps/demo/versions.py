@@ -25,6 +25,7 @@ from typing import Any
 
 from segue import (
     Caller,
+    Clock,
     EnumMapped,
     ErrorEnvelopeReshaped,
     FieldAdded,
@@ -41,8 +42,8 @@ from segue import (
     Segue,
     Version,
     adapter,
+    system_clock,
 )
-from segue._lifecycle import Clock, system_clock
 from segue_apps.demo.app import create_app, error_body
 
 WIDGET = ["POST /widgets", "GET /widgets/{id}", "PUT /widgets/{id}", "POST /widgets/{id}/clone"]

@@ -9,8 +9,9 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 
-from segue import Segue, ServiceOptions, ServiceSpec
-from segue._types import ASGIApp
+from segue import Segue
+from segue.tooling import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp
 from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
 from segue_apps.common.ids import new_id

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from segue._service import ServiceOptions
+from segue.tooling import ServiceOptions
 from segue_apps.conversations.app import create_app
 from segue_apps.conversations.service import bootstrap, versioned
 from segue_apps.conversations.settings import Settings

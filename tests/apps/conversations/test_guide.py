@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from segue import ServiceOptions
-from segue._guide import Guide, for_service
+from segue.guide import Guide
+from segue.tooling import ServiceOptions
+from segue.tooling._harness import guide_for
 from segue_apps.conversations.service import SERVICE, bootstrap, create_service_app
 
 # Every v1 route of seed 001 and its v2 counterpart, as the seed spells them.
@@ -85,7 +86,7 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> Guide:
         create_app=functools.partial(create_service_app, clock=lambda: AT_MS),
         bootstrap=functools.partial(bootstrap, clock=lambda: AT_MS),
     )
-    return asyncio.run(for_service(at_fixed_time, options))
+    return asyncio.run(guide_for(at_fixed_time, options))
 
 
 @pytest.fixture(scope="module")

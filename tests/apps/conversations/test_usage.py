@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from segue import ServiceOptions, UsageRecorder
+from segue.tooling import ServiceOptions
+from segue.usage import UsageRecorder
 from segue_apps.conversations.service import bootstrap, create_service_app, versioned, with_usage
 
 MIGRATION_GUIDE = "https://docs.agentstate.app/api/v2/migration"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from segue._service import ServiceOptions
+from segue.tooling import ServiceOptions
 from segue_apps.workspace.app import create_app
 from segue_apps.workspace.service import bootstrap, versioned
 from segue_apps.workspace.settings import Settings

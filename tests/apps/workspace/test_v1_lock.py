@@ -105,7 +105,7 @@ async def _insert(api: httpx.AsyncClient, table_id: str, **body: Any) -> httpx.R
 
 def test_v1_has_exactly_its_five_routes(env: Env) -> None:
     """The compiled v1 route table: five routes, none of v2's additions."""
-    plan = versioned(env.app).plans[0]
+    plan = versioned(env.app).api.plans[0]
     assert {str(key) for key in plan.keys} == {
         "GET /tables",
         "GET /tables/{tableId}/rows",
@@ -113,7 +113,7 @@ def test_v1_has_exactly_its_five_routes(env: Env) -> None:
         "GET /batches/{batchId}",
         "GET /credits",
     }
-    assert [v.prefixes for v in versioned(env.app).versions] == [["/api/v2"], ["/api/v1"]]
+    assert [v.prefixes for v in versioned(env.app).api.versions] == [["/api/v2"], ["/api/v1"]]
 
 
 async def test_v2_only_routes_are_404_in_v1(api: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -10,21 +10,14 @@ from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from segue._api import find_api
 from segue._errors import SegueError
 from segue._lifecycle import system_clock
-from segue._middleware import Segue
-from segue._service import ServiceOptions, ServiceSpec
-from segue._usage_page import when
-from segue._usage_report import hour_of, report
-from segue._usage_store import UsageStore
-from segue._usage_tally import UsageRow
-
-
-def find_segue(app: object) -> Segue | None:
-    """The :class:`Segue` inside ``app``, looking through middleware that keeps ``.app``."""
-    while not isinstance(app, Segue) and hasattr(app, "app"):
-        app = app.app
-    return app if isinstance(app, Segue) else None
+from segue.tooling._service import ServiceOptions, ServiceSpec
+from segue.usage._page import when
+from segue.usage._report import hour_of, report
+from segue.usage._store import UsageStore
+from segue.usage._tally import UsageRow
 
 
 async def read(db_url: str, since_hour: int) -> list[UsageRow]:
@@ -41,7 +34,7 @@ async def read(db_url: str, since_hour: int) -> list[UsageRow]:
 
 async def show(spec: ServiceSpec, options: ServiceOptions, hours: int, console: Console) -> None:
     """Print one table per old version of ``spec``: key, route, calls, errors, last seen."""
-    api = find_segue(spec.create_app(options))
+    api = find_api(spec.create_app(options))
     if api is None:
         raise SegueError(f"{spec.name}: create_app builds no segue.Segue")
     now = system_clock()

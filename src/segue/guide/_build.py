@@ -4,21 +4,18 @@ For every old version: its lifecycle (dates, the exact headers it sends, what ha
 sunset and in brownouts), a route table old → newer with each version's full prefixes,
 the field changes per route, the behaviour that differs (query translations and defaults,
 methods, envelopes, adapters) and, when the service supplies scenarios, before/after
-examples made by really calling it (see :mod:`segue._guide_examples`).
+examples made by really calling it (see :mod:`segue.guide._examples`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from segue import _guide_examples, _guide_render
-from segue._errors import SegueError
-from segue._guide_render import Block, Bullets, Code, Heading, Para, Table
+from segue._api import Api
 from segue._lifecycle import http_date
 from segue._plan import RoutePlan, VersionPlan
 from segue._routes import RouteKey
@@ -36,25 +33,11 @@ from segue.changes import (
     RouteMoved,
 )
 from segue.changes._reshape import _Reshape
-
-if TYPE_CHECKING:
-    from segue._middleware import Segue
-    from segue._service import ServiceOptions, ServiceSpec
+from segue.guide import _examples as _guide_examples
+from segue.guide import _render as _guide_render
+from segue.guide._render import Block, Bullets, Code, Heading, Para, Table
 
 _NONE = "—"
-
-
-def find_api(app: Any) -> Segue | None:
-    """The :class:`Segue` inside ``app``, following the ``.app`` chain of wrapping middleware."""
-    from segue._middleware import Segue
-
-    for _ in range(16):
-        if isinstance(app, Segue):
-            return app
-        app = getattr(app, "app", None)
-        if app is None:
-            return None
-    return None
 
 
 class Guide:
@@ -66,9 +49,9 @@ class Guide:
         open("MIGRATION.md", "w").write(guide.markdown())
     """
 
-    def __init__(self, api: Segue, examples: Sequence[_guide_examples.Outcome] = ()) -> None:
+    def __init__(self, api: Api, examples: Sequence[_guide_examples.Outcome] = ()) -> None:
         self.api = api
-        self.title = f"{_api_title(api)}: migration guide"
+        self.title = f"{api.title}: migration guide"
         self.blocks = _build(api, self.title, examples)
 
     def markdown(self) -> str:
@@ -78,15 +61,7 @@ class Guide:
         return _guide_render.page(self.blocks, self.title)
 
 
-def _api_title(api: Segue) -> str:
-    try:
-        title = api._newest_openapi().get("info", {}).get("title")
-    except SegueError:
-        title = None
-    return str(title or api.versions[0].title or "API")
-
-
-def _build(api: Segue, title: str, examples: Sequence[_guide_examples.Outcome]) -> list[Block]:
+def _build(api: Api, title: str, examples: Sequence[_guide_examples.Outcome]) -> list[Block]:
     newest = api.versions[0].name
     out: list[Block] = [
         Heading(1, title),
@@ -105,7 +80,7 @@ def _build(api: Segue, title: str, examples: Sequence[_guide_examples.Outcome]) 
     return out
 
 
-def _versions_table(api: Segue) -> Table:
+def _versions_table(api: Api) -> Table:
     now = api.clock()
     rows = []
     for version in api.versions:
@@ -133,7 +108,7 @@ def _date(moment: datetime | None) -> str:
 
 
 def _section(
-    api: Segue,
+    api: Api,
     index: int,
     plan: VersionPlan,
     newer: Version,
@@ -162,7 +137,7 @@ def _section(
 # ------------------------------------------------------------------------------ lifecycle
 
 
-def _lifecycle(api: Segue, index: int, old: Version, newer: Version) -> list[Block]:
+def _lifecycle(api: Api, index: int, old: Version, newer: Version) -> list[Block]:
     life = old.lifecycle
     name = old.name
     out: list[Block] = [Heading(3, f"Lifecycle of {name}")]
@@ -226,7 +201,7 @@ def _header_lines(headers: Sequence[tuple[bytes, bytes]]) -> str:
     return "\n".join(f"{k.decode().title()}: {v.decode()}" for k, v in headers)
 
 
-def _gone(api: Segue, index: int, moment: datetime) -> str:
+def _gone(api: Api, index: int, moment: datetime) -> str:
     version = api.versions[index]
     message = version.lifecycle.gone_message(version.name, moment)
     response = api.error(index, 410, "GONE", message)
@@ -237,7 +212,7 @@ def _gone(api: Segue, index: int, moment: datetime) -> str:
     return lines + "\n\n" + orjson.dumps(response.json, option=orjson.OPT_INDENT_2).decode()
 
 
-def _base_urls(api: Segue, old: Version, newer: Version) -> list[Block]:
+def _base_urls(api: Api, old: Version, newer: Version) -> list[Block]:
     row = [
         "\n".join(f"`{p}/…`" for p in old.prefixes),
         "\n".join(f"`{p}/…`" for p in newer.prefixes),
@@ -320,8 +295,7 @@ def _touched(route: RoutePlan) -> bool:
 
 def _adapter_text(route: RoutePlan) -> str:
     assert route.adapter is not None
-    found = route.adapter
-    return found.summary or next(iter((found.handler.__doc__ or "").strip().splitlines()), "")
+    return route.adapter.summary
 
 
 # ------------------------------------------------------------------------------ fields
@@ -473,38 +447,3 @@ def _query_text(change: QueryChange, old: Version, newer: Version) -> str:
             f"`?{change.new}={default}` to keep {old.name}'s answer."
         )
     return text
-
-
-# ------------------------------------------------------------------------------ services
-
-
-async def for_service(
-    spec: ServiceSpec, options: ServiceOptions, *, db_url: str | None = None
-) -> Guide:
-    """``spec``'s guide, its examples run against fresh databases (``db_url``, else temp)."""
-    api = find_api(spec.create_app(options))
-    if api is None:
-        raise SegueError(f"{spec.name}: create_app does not return a segue.Segue (or wrap one)")
-    examples: Sequence[_guide_examples.Outcome] = ()
-    if spec.guide_examples:
-        plain = dataclasses.replace(options, rate_limit=None)
-        examples, _ = await _guide_examples.run(
-            spec, spec.guide_examples, options=plain, db_url=db_url
-        )
-    return Guide(api, examples)
-
-
-def serve_examples(asgi: Any, spec: ServiceSpec, options: ServiceOptions) -> None:
-    """Let the running service's ``/_segue/guide`` show ``spec``'s examples: they run, on
-    temporary databases, when the guide is first asked for."""
-    api = find_api(asgi)
-    scenarios = spec.guide_examples
-    if api is None or not scenarios:
-        return
-    plain = dataclasses.replace(options, rate_limit=None)
-
-    async def examples() -> Sequence[_guide_examples.Outcome]:
-        outcomes, _ = await _guide_examples.run(spec, scenarios, options=plain)
-        return outcomes
-
-    api.site.guide_examples = examples

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from segue._openapi import lifecycle_info
-from segue._usage_tally import HOUR_MS, UsageRow
 from segue._version import Version
+from segue.usage._tally import HOUR_MS, UsageRow
 
 ANONYMOUS = ""
 

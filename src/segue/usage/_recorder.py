@@ -29,15 +29,16 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from segue._api import find_api
 from segue._errors import DeclarationError
 from segue._lifecycle import Clock, system_clock
-from segue._middleware import Segue
-from segue._types import ASGIApp, Headers, Message, Receive, Scope, Send
-from segue._usage_page import page
-from segue._usage_report import deprecated_calls, hour_of, report
-from segue._usage_store import UsageStore
-from segue._usage_tally import HOUR_MS, Tally, UsageRow, merge
+from segue._reply import reply
 from segue._version import Version
+from segue.types import ASGIApp, Headers, Message, Receive, Scope, Send
+from segue.usage._page import page
+from segue.usage._report import deprecated_calls, hour_of, report
+from segue.usage._store import UsageStore
+from segue.usage._tally import HOUR_MS, Tally, UsageRow, merge
 
 Identify = Callable[[Scope], str | None]
 Authenticate = Callable[[Scope], Awaitable[str | None]]
@@ -126,9 +127,10 @@ class UsageRecorder:
         if keep < timedelta(hours=1):
             raise DeclarationError(f"UsageRecorder keep={keep} is shorter than an hour")
         if versions is None:
-            if not isinstance(app, Segue):
+            api = find_api(app)
+            if api is None:
                 raise DeclarationError("UsageRecorder wraps a Segue app, or give versions=")
-            versions = app.versions
+            versions = api.versions
         self.app = app
         self.versions = list(versions)
         self.newest_prefix = self.versions[0].prefixes[0]
@@ -375,13 +377,10 @@ async def _reply(
     status: int,
     content_type: str,
     body: bytes,
-    extra: Sequence[tuple[bytes, bytes]] = (),
+    extra: Headers | None = None,
 ) -> None:
-    headers: Headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-        *extra,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+    # Figures change from one request to the next, and they name callers: never cached.
+    await reply(scope, send, status, content_type, body, [*(extra or ()), _NO_STORE])
+
+
+_NO_STORE = (b"cache-control", b"no-store")

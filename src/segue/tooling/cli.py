@@ -10,6 +10,8 @@ import asyncio
 import dataclasses
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from importlib.metadata import entry_points
@@ -19,7 +21,7 @@ import orjson
 import typer
 
 from segue._errors import SegueError
-from segue._service import ServiceOptions, ServiceSpec
+from segue.tooling._service import ServiceOptions, ServiceSpec
 
 app = typer.Typer(help="Serve every version of an API from one implementation of the newest.")
 
@@ -96,16 +98,13 @@ def serve(
     """Run SERVICE over HTTP with every one of its versions."""
     import uvicorn
 
-    from segue import _guide
+    from segue.tooling._harness import with_guide_examples
 
     spec = _service(service)
     options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit)
-    try:
-        asgi = spec.create_app(options)
-    except SegueError as exc:
-        typer.echo(f"segue: {exc}", err=True)
-        raise typer.Exit(2) from None
-    _guide.serve_examples(asgi, spec, options)  # /_segue/guide runs them on first request
+    with _errors():
+        # /_segue/guide runs the service's example scenarios on its first request.
+        asgi = with_guide_examples(spec.create_app(options), spec, options)
     typer.echo(f"segue: serving {service} on http://{host}:{port} (db {options.db_url})", err=True)
     uvicorn.run(asgi, host=host, port=port, log_level="warning")
 
@@ -137,21 +136,29 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+@contextmanager
+def _errors(*also: type[Exception]) -> Iterator[None]:
+    """segue's own errors (a bad declaration, an unreadable database), and ``also``, as
+    exit code 2 with their message: the one place the command line maps errors."""
+    caught: tuple[type[Exception], ...] = (SegueError, *also)
+    try:
+        yield
+    except caught as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def openapi(service: str, version: str, db: Db = None) -> None:
     """Print the OpenAPI document of SERVICE's VERSION as JSON (no server is started)."""
-    from segue import Segue
+    from segue._api import find_api
 
     spec = _service(service)
-    try:
+    with _errors():
         asgi = spec.create_app(_options(spec, db))
-        while not isinstance(asgi, Segue) and hasattr(asgi, "app"):  # middleware, e.g. usage
-            asgi = asgi.app
-        if not isinstance(asgi, Segue):
+        api = find_api(asgi)
+        if api is None:
             _fail(f"{service}: create_app returned {type(asgi).__name__}, not a segue.Segue")
-        documents = asgi.site.documents()
-    except SegueError as exc:
-        _fail(str(exc))
+        documents = api.documents()
     if version not in documents:
         _fail(f"{service} has no version {version!r}; known: {', '.join(documents)}")
     sys.stdout.write(orjson.dumps(documents[version], option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -173,12 +180,10 @@ def diff(
     fmt: Annotated[Format, typer.Option("--format", help="text or json")] = Format.TEXT,
 ) -> None:
     """List what in the NEW OpenAPI document breaks clients of OLD; exit 1 if anything does."""
-    from segue import _diff
+    from segue.tooling import _diff
 
-    try:
+    with _errors(OSError, ValueError):  # ValueError: bad JSON, or not OpenAPI 3.x
         report = _diff.diff(_diff.check(_document(old), old), _diff.check(_document(new), new))
-    except (OSError, ValueError) as exc:  # ValueError: bad JSON, or not OpenAPI 3.x
-        _fail(str(exc))
     if fmt is Format.JSON:
         sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -195,14 +200,11 @@ def usage(
     """Print who still calls each old version of SERVICE (its segue_usage table)."""
     from rich.console import Console
 
-    from segue import _usage_cli
+    from segue.usage import _cli as _usage_cli
 
     spec = _service(service)
-    try:
+    with _errors():
         asyncio.run(_usage_cli.show(spec, _options(spec, db), hours, Console()))
-    except SegueError as exc:
-        typer.echo(f"segue: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 class GuideFormat(StrEnum):
@@ -223,13 +225,11 @@ def guide(
     out: Out = None,
 ) -> None:
     """Write SERVICE's migration guide; its examples really call SERVICE (fresh databases)."""
-    from segue import _guide
+    from segue.tooling._harness import guide_for
 
     spec = _service(service)
-    try:
-        built = asyncio.run(_guide.for_service(spec, _options(spec, db), db_url=db))
-    except SegueError as exc:
-        _fail(str(exc))
+    with _errors():
+        built = asyncio.run(guide_for(spec, _options(spec, db), db_url=db))
     text = built.html() if fmt is GuideFormat.HTML else built.markdown()
     if out is None:
         sys.stdout.write(text)
@@ -246,16 +246,17 @@ def record(
     db: Db = None,
 ) -> None:
     """Run SERVICE's guide scenarios in VERSION in-process and record every exchange."""
-    from segue import _guide_examples, _recording
+    from segue.tooling import _recording
+    from segue.tooling._harness import run_scenarios
 
     spec = _service(service)
     scenarios = spec.guide_examples or ()
     if not any(version in s.steps for s in scenarios):
         _fail(f"{service} has no guide scenarios for version {version!r}")
     exchanges: list[_recording.Exchange] = []
-    try:
+    with _errors():
         _, sessions = asyncio.run(
-            _guide_examples.run(
+            run_scenarios(
                 spec,
                 scenarios,
                 options=_options(spec, db),
@@ -264,8 +265,6 @@ def record(
                 wrap=lambda asgi: _recording.RecordingMiddleware(asgi, exchanges.append),
             )
         )
-    except SegueError as exc:
-        _fail(str(exc))
     _recording.write(out, exchanges, sessions[0].context)
     typer.echo(f"segue: recorded {len(exchanges)} {version} exchanges to {out}", err=True)
 
@@ -283,12 +282,10 @@ def replay(
     """Re-send FILE's requests and diff the answers; exit 1 if any exchange differs."""
     import httpx
 
-    from segue import _recording
+    from segue.tooling import _recording
 
-    try:
+    with _errors(OSError, ValueError):
         exchanges, context = _recording.read(file)
-    except (OSError, ValueError) as exc:
-        _fail(str(exc))
 
     async def against_server(url: str) -> list[_recording.Difference]:
         async with httpx.AsyncClient(base_url=url) as client:
@@ -299,7 +296,7 @@ def replay(
     elif service is not None:
         spec = _service(service)
         options = _options(spec, db)
-        try:
+        with _errors():
             if db is None:
                 with tempfile.TemporaryDirectory(prefix="segue-replay-") as tmp:
                     fresh = dataclasses.replace(options, db_url=f"sqlite+aiosqlite:///{tmp}/r.db")
@@ -310,8 +307,6 @@ def replay(
                 differences = asyncio.run(
                     _recording.replay_service(exchanges, context, spec, options)
                 )
-        except SegueError as exc:
-            _fail(str(exc))
     else:
         _fail("give SERVICE (replay in-process) or --base-url URL")
     for difference in differences:

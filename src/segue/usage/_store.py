@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from segue._errors import SegueError
-from segue._usage_tally import UsageRow
+from segue.usage._tally import UsageRow
 
 metadata = sa.MetaData()
 usage = sa.Table(

@@ -1,9 +1,8 @@
-"""Before/after examples for the migration guide, made by really calling the service.
+"""Running a service in-process: bootstrap a fresh database, start the app with its
+lifespan, and send calls through httpx over ASGI (no socket).
 
-A service supplies :class:`Scenario` objects: a title and, per version, the calls a client
-of that version makes. For each version the runner bootstraps a fresh temporary database,
-starts the service with its lifespan and sends the calls in-process (httpx over ASGI, no
-socket), so every example shows what the code answers today, real ids and all.
+The guide's examples, ``segue record`` and ``segue replay SERVICE`` all start services
+this way, so every example shows what the code answers today, real ids and all.
 """
 
 from __future__ import annotations
@@ -11,82 +10,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import orjson
 
 from segue import _bodypath as bp
-from segue._guide_render import Block, Code, Columns, Heading, Para
-from segue._types import ASGIApp, Message
-
-if TYPE_CHECKING:
-    from segue._service import ServiceOptions, ServiceSpec
+from segue._api import find_api
+from segue._errors import SegueError
+from segue.guide import Guide, GuidePages, Outcome, Scenario, Shown, Step
+from segue.guide._examples import SHOWN_HEADERS
+from segue.tooling._service import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp, Message, Receive, Scope, Send
 
 Wrap = Callable[[ASGIApp], ASGIApp]
-SHOWN_HEADERS = ("deprecation", "sunset", "link", "allow", "retry-after", "location")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One call a client makes.
-
-    Args:
-        method: HTTP method.
-        path: the full path with its query, e.g. ``"/v1/widgets/{widget}?fields=!parts"``;
-            ``{name}`` is filled from what bootstrap returned and what earlier steps saved.
-        json: the request body.
-        save: name → body path of the response (``"id"``, ``"data[0].id"``) to keep for
-            later steps.
-    """
-
-    method: str
-    path: str
-    json: Any = None
-    save: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One thing a client does, written once per version.
-
-    Example::
-
-        Scenario("Create a widget", {
-            "v1": [Step("POST", "/v1/widgets", {"name": "Bolt"}, save={"widget": "id"})],
-            "v2": [Step("POST", "/api/v2/widgets", {"name": "Bolt"},
-                        save={"widget": "widget_id"})],
-        })
-    """
-
-    title: str
-    steps: Mapping[str, Sequence[Step]]
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One call as it really happened."""
-
-    method: str
-    path: str
-    request_body: Any
-    status: int
-    headers: Sequence[tuple[str, str]]
-    response_body: Any
-    authorized: bool = False
-
-
-@dataclass
-class Outcome:
-    """A scenario with what each version answered."""
-
-    scenario: Scenario
-    calls: dict[str, list[Shown]] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,7 +37,7 @@ class Session:
     context: dict[str, Any]
 
 
-async def run(
+async def run_scenarios(
     spec: ServiceSpec,
     scenarios: Sequence[Scenario],
     *,
@@ -112,8 +52,6 @@ async def run(
     ``db_url`` names one; ``options`` gives the rest (lifecycle dates), ``wrap`` wraps the
     app the calls go through (a recorder, say).
     """
-    from segue._service import ServiceOptions
-
     base = options or ServiceOptions(db_url=spec.default_db_url)
     outcomes = [Outcome(s) for s in scenarios]
     names = list(versions or dict.fromkeys(v for s in scenarios for v in s.steps))
@@ -220,45 +158,51 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
         await task
 
 
-# ------------------------------------------------------------------------------ blocks
+# ------------------------------------------------------------------------------ the guide
 
 
-def blocks(outcomes: Sequence[Outcome], old: str, new: str, *, level: int = 3) -> list[Block]:
-    """The examples section: each scenario with ``old`` and ``new`` side by side."""
-    out: list[Block] = []
-    for outcome in outcomes:
-        if old not in outcome.calls and new not in outcome.calls:
-            continue
-        out.append(Heading(level, outcome.scenario.title))
-        if outcome.scenario.note:
-            out.append(Para(outcome.scenario.note))
-        columns = [
-            (name, [b for shown in outcome.calls[name] for b in _exchange(shown)])
-            for name in (old, new)
-            if name in outcome.calls
-        ]
-        out.append(Columns(columns))
-    return out
+async def guide_for(
+    spec: ServiceSpec, options: ServiceOptions, *, db_url: str | None = None
+) -> Guide:
+    """``spec``'s guide, its examples run against fresh databases (``db_url``, else temp)."""
+    api = find_api(spec.create_app(options))
+    if api is None:
+        raise SegueError(f"{spec.name}: create_app does not return a segue.Segue (or wrap one)")
+    examples: Sequence[Outcome] = ()
+    if spec.guide_examples:
+        plain = dataclasses.replace(options, rate_limit=None)
+        examples, _ = await run_scenarios(spec, spec.guide_examples, options=plain, db_url=db_url)
+    return Guide(api, examples)
 
 
-def _exchange(shown: Shown) -> list[Block]:
-    request = f"{shown.method} {shown.path}"
-    if shown.authorized:
-        request += "\nAuthorization: Bearer <API key>"
-    if shown.request_body is not None:
-        request += "\n\n" + _json(shown.request_body)
-    try:
-        reason = HTTPStatus(shown.status).phrase
-    except ValueError:
-        reason = ""
-    response = f"HTTP {shown.status} {reason}".rstrip()
-    response += "".join(f"\n{k}: {v}" for k, v in shown.headers)
-    if shown.response_body is not None:
-        response += "\n\n" + _json(shown.response_body)
-    return [Code(request, "http"), Code(response, "http")]
+def with_guide_examples(asgi: ASGIApp, spec: ServiceSpec, options: ServiceOptions) -> ASGIApp:
+    """``asgi`` whose ``/_segue/guide`` shows ``spec``'s examples: they run, on temporary
+    databases, when the guide is first asked for."""
+    api = find_api(asgi)
+    scenarios = spec.guide_examples
+    if api is None or not scenarios:
+        return asgi
+    plain = dataclasses.replace(options, rate_limit=None)
+
+    async def examples() -> Sequence[Outcome]:
+        outcomes, _ = await run_scenarios(spec, scenarios, options=plain)
+        return outcomes
+
+    return _PagesFirst(asgi, GuidePages(api, examples))
 
 
-def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+class _PagesFirst:
+    """``pages`` answered in front of ``app``, a plain ASGI middleware."""
+
+    def __init__(self, app: ASGIApp, pages: GuidePages) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] in self.pages.paths
+            and await self.pages.handle(scope, send)
+        ):
+            return
+        await self.app(scope, receive, send)

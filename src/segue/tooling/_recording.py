@@ -17,17 +17,16 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 import orjson
 
 from segue import _json
-from segue._types import ASGIApp, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from segue._service import ServiceOptions, ServiceSpec
+from segue.tooling._harness import started
+from segue.tooling._service import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp, Message, Receive, Scope, Send
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -404,8 +403,6 @@ async def replay_service(
     options: ServiceOptions,
 ) -> list[Difference]:
     """Replay against a fresh in-process build of ``spec`` (bootstrapped on ``options``)."""
-    from segue._guide_examples import started
-
     async with started(spec, options) as (app, context, key):
         replayer = Replayer(substitutions=context_substitutions(recorded_context, context), key=key)
         transport = httpx.ASGITransport(app=app)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from segue._guide_examples import Scenario
-from segue._types import ASGIApp
+from segue.guide._examples import Scenario
+from segue.types import ASGIApp
 
 
 @dataclass(frozen=True)

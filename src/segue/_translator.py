@@ -116,12 +116,6 @@ class Translator:
             body = op.down(body)
         return body
 
-    def concerns(self, status: int) -> bool:
-        """Whether a response with ``status`` has any change to go through."""
-        if 200 <= status < 300:
-            return bool(self.response_ops)
-        return status >= 400 and bool(self.error_ops)
-
     def response(
         self, status: int, headers: Iterable[tuple[bytes, bytes]], body: bytes, extra: Headers
     ) -> tuple[Headers, bytes]:
@@ -134,11 +128,8 @@ class Translator:
         """
         if type(headers) is not list:  # ASGI allows any iterable; it is read more than once
             headers = list(headers)
-        if (
-            not body
-            or not self.concerns(status)
-            or not (_JSON in headers or _declares_json(headers))
-        ):
+        ops = self.response_ops if 200 <= status < 300 else self.error_ops if status >= 400 else ()
+        if not ops or not body or not (_JSON in headers or _declares_json(headers)):
             return [*headers, *extra], body
         try:
             payload = _json.loads(body)

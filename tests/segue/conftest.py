@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from segue.usage import _cli as _usage_cli
+from segue.tooling import _usage as _usage_cli
 from segue_apps.demo import build
 from segue_apps.demo import service as demo_service
 

@@ -14,15 +14,8 @@ from typer.testing import CliRunner
 
 from segue import FieldRenamed, Segue
 from segue._lifecycle import Clock
-from segue.tooling._recording import (
-    REDACTED,
-    Exchange,
-    RecordingMiddleware,
-    Replayer,
-    read,
-    replay,
-    write,
-)
+from segue.tooling._recording import REDACTED, Exchange, RecordingMiddleware, read, write
+from segue.tooling._replay import Replayer, replay
 from segue.tooling.cli import app as cli
 from segue.types import Receive, Scope, Send
 from segue_apps.demo import build, create_app

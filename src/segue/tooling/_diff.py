@@ -19,12 +19,13 @@ Example::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from segue._errors import DocumentError
 from segue._openapi import deref
+from segue.tooling._schema_view import View, covers, spell, view
 
 Doc = dict[str, Any]
 Schema = dict[str, Any]
@@ -234,119 +235,6 @@ def _compare_responses(found: list[Finding], old: _Operation, new: _Operation) -
 
 
 @dataclass
-class _View:
-    """One schema flattened: what it allows, whatever combinators spelled it."""
-
-    types: frozenset[str] | None = None  # None: any type
-    enum: tuple[Any, ...] | None = None  # None: any value
-    properties: dict[str, Schema] = field(default_factory=dict)
-    required: frozenset[str] = frozenset()
-    items: Schema | None = None
-    values: Schema | None = None  # additionalProperties as a schema
-
-
-def _view(schema: Schema) -> _View:
-    out = _own(schema)
-    for part in schema.get("allOf", []):
-        if isinstance(part, dict):
-            out = _both(out, _view(part))
-    branches = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
-    views = [_view(b) for b in branches if isinstance(b, dict)]
-    return _both(out, _either(views)) if views else out
-
-
-def _own(schema: Schema) -> _View:
-    spelled = schema.get("type")
-    types = None
-    if isinstance(spelled, str):
-        types = frozenset([spelled])
-    elif isinstance(spelled, list):
-        types = frozenset(str(t) for t in spelled)
-    if types is not None and schema.get("nullable") is True:
-        types |= {"null"}
-    enum = tuple(schema["enum"]) if isinstance(schema.get("enum"), list) else None
-    if "const" in schema:
-        enum = (schema["const"],)
-    properties = schema.get("properties")
-    extra = schema.get("additionalProperties")
-    items = schema.get("items")
-    return _View(
-        types=types,
-        enum=enum,
-        properties=dict(properties) if isinstance(properties, dict) else {},
-        required=frozenset(schema.get("required", ())),
-        items=items if isinstance(items, dict) else None,
-        values=extra if isinstance(extra, dict) else None,
-    )
-
-
-def _both(a: _View, b: _View) -> _View:
-    """What satisfies both views (``allOf``)."""
-    types = b.types if a.types is None else a.types if b.types is None else a.types & b.types
-    enum = b.enum if a.enum is None else a.enum
-    if a.enum is not None and b.enum is not None:
-        enum = tuple(v for v in a.enum if v in b.enum)
-    properties = dict(a.properties)
-    for name, sub in b.properties.items():
-        properties[name] = {"allOf": [properties[name], sub]} if name in properties else sub
-    return _View(
-        types=types,
-        enum=enum,
-        properties=properties,
-        required=a.required | b.required,
-        items=_join("allOf", [s for s in (a.items, b.items) if s is not None]),
-        values=_join("allOf", [s for s in (a.values, b.values) if s is not None]),
-    )
-
-
-def _either(views: list[_View]) -> _View:
-    """What satisfies any one view (``anyOf``/``oneOf``): a null branch only adds null."""
-    types: frozenset[str] | None = frozenset()
-    for view in views:
-        types = None if types is None or view.types is None else types | view.types
-    valued = [v for v in views if v.types != frozenset(["null"])]
-    enum: tuple[Any, ...] | None = None
-    if valued and all(v.enum is not None for v in valued):
-        enum = tuple(_unique(x for v in valued for x in v.enum or ()))
-    grouped: dict[str, list[Schema]] = {}
-    for view in views:
-        for name, sub in view.properties.items():
-            grouped.setdefault(name, []).append(sub)
-    objects = [v for v in valued if v.properties or (v.types and "object" in v.types)]
-    required = frozenset.intersection(*(v.required for v in objects)) if objects else frozenset()
-    return _View(
-        types=types,
-        enum=enum,
-        properties={name: _join("anyOf", subs) or {} for name, subs in grouped.items()},
-        required=required,
-        items=_join("anyOf", [v.items for v in views if v.items is not None]),
-        values=_join("anyOf", [v.values for v in views if v.values is not None]),
-    )
-
-
-def _join(combinator: str, schemas: list[Schema]) -> Schema | None:
-    if not schemas:
-        return None
-    return schemas[0] if len(schemas) == 1 else {combinator: schemas}
-
-
-def _unique(values: Any) -> list[Any]:
-    out: list[Any] = []
-    for value in values:
-        if value not in out:
-            out.append(value)
-    return out
-
-
-def _spell(types: frozenset[str]) -> str:
-    return "|".join(sorted(types, key=lambda t: (t == "null", t)))
-
-
-def _covers(wide: frozenset[str], narrow: frozenset[str]) -> bool:
-    return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
-
-
-@dataclass
 class _Comparer:
     """Walks two schemas side by side in one direction (sent by clients, or read by them)."""
 
@@ -361,22 +249,22 @@ class _Comparer:
         # A ``$ref`` left after resolving marks a cycle: the walk has been there already.
         if not isinstance(old, dict) or not isinstance(new, dict) or "$ref" in old or "$ref" in new:
             return
-        a, b = _view(old), _view(new)
+        a, b = view(old), view(new)
         self._types(a, b, where)
         self._enum(a, b, where)
         self._properties(a, b, where)
         self.schema(a.items, b.items, f"{where}[]")
         self.schema(a.values, b.values, f"{where}.*")
 
-    def _types(self, a: _View, b: _View, where: str) -> None:
+    def _types(self, a: View, b: View, where: str) -> None:
         if a.types is None or b.types is None or a.types == b.types:
             return
-        detail = f"type was {_spell(a.types)}, now {_spell(b.types)}"
+        detail = f"type was {spell(a.types)}, now {spell(b.types)}"
         # Only a request that now accepts more is safe; in a response any change is reported.
-        widened = self.request and _covers(b.types, a.types)
+        widened = self.request and covers(b.types, a.types)
         self.note(Kind.TYPE_WIDENED if widened else Kind.TYPE_CHANGED, where, detail)
 
-    def _enum(self, a: _View, b: _View, where: str) -> None:
+    def _enum(self, a: View, b: View, where: str) -> None:
         if a.enum is None:
             if b.enum is not None and self.request:
                 self.note(Kind.ENUM_NARROWED, where, f"request now limited to {list(b.enum)!r}")
@@ -392,7 +280,7 @@ class _Comparer:
             side = "request accepts" if self.request else "response may return"
             self.note(Kind.ENUM_WIDENED, where, f"{side} {added!r}")
 
-    def _properties(self, a: _View, b: _View, where: str) -> None:
+    def _properties(self, a: View, b: View, where: str) -> None:
         for name, sub in a.properties.items():
             at = f"{where}.{name}"
             if name not in b.properties:

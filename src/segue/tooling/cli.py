@@ -200,11 +200,11 @@ def usage(
     """Print who still calls each old version of SERVICE (its segue_usage table)."""
     from rich.console import Console
 
-    from segue.usage import _cli as _usage_cli
+    from segue.tooling import _usage
 
     spec = _service(service)
     with _errors():
-        asyncio.run(_usage_cli.show(spec, _options(spec, db), hours, Console()))
+        asyncio.run(_usage.show(spec, _options(spec, db), hours, Console()))
 
 
 class GuideFormat(StrEnum):
@@ -282,14 +282,14 @@ def replay(
     """Re-send FILE's requests and diff the answers; exit 1 if any exchange differs."""
     import httpx
 
-    from segue.tooling import _recording
+    from segue.tooling import _recording, _replay
 
     with _errors(OSError, ValueError):
         exchanges, context = _recording.read(file)
 
-    async def against_server(url: str) -> list[_recording.Difference]:
+    async def against_server(url: str) -> list[_replay.Difference]:
         async with httpx.AsyncClient(base_url=url) as client:
-            return await _recording.replay(exchanges, client, _recording.Replayer(key=key))
+            return await _replay.replay(exchanges, client, _replay.Replayer(key=key))
 
     if base_url is not None:
         differences = asyncio.run(against_server(base_url))
@@ -301,12 +301,10 @@ def replay(
                 with tempfile.TemporaryDirectory(prefix="segue-replay-") as tmp:
                     fresh = dataclasses.replace(options, db_url=f"sqlite+aiosqlite:///{tmp}/r.db")
                     differences = asyncio.run(
-                        _recording.replay_service(exchanges, context, spec, fresh)
+                        _replay.replay_service(exchanges, context, spec, fresh)
                     )
             else:
-                differences = asyncio.run(
-                    _recording.replay_service(exchanges, context, spec, options)
-                )
+                differences = asyncio.run(_replay.replay_service(exchanges, context, spec, options))
     else:
         _fail("give SERVICE (replay in-process) or --base-url URL")
     for difference in differences:

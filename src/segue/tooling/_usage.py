@@ -1,4 +1,5 @@
-"""`segue usage SERVICE`: who still calls each old version, read from ``segue_usage``."""
+"""`segue usage SERVICE`: who still calls each old version, read from ``segue_usage`` and
+printed as tables (needs rich, as the command line does)."""
 
 from __future__ import annotations
 

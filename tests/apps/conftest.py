@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -25,6 +26,13 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/service.db"
         return
+    async with fresh_pg_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_pg_database() -> AsyncIterator[str]:
+    """The URL of a new PostgreSQL database on ``SEGUE_TEST_PG_URL``'s server, dropped after."""
     assert PG_URL is not None
     name = f"segue_test_{uuid.uuid4().hex[:16]}"
     dsn = make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
-from importlib.metadata import entry_points
 from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
 
 from segue._errors import SegueError
+from segue.tooling._serve import services
 from segue.tooling._service import ServiceOptions, ServiceSpec
 
 app = typer.Typer(help="Serve every version of an API from one implementation of the newest.")
@@ -29,15 +29,6 @@ Db = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: t
 When = Annotated[
     str | None, typer.Option(help="ISO 8601 instant with timezone, e.g. 2026-12-31T23:59:59Z")
 ]
-
-
-def services() -> dict[str, ServiceSpec]:
-    """Every installed service, by name."""
-    found = {}
-    for entry in entry_points(group="segue.services"):
-        spec = entry.load()
-        found[spec.name] = spec
-    return found
 
 
 def _service(name: str) -> ServiceSpec:
@@ -94,19 +85,19 @@ def serve(
     rate_limit: Annotated[
         str | None, typer.Option(help="requests per minute per key, e.g. 100/min")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes; more than one wants PostgreSQL")
+    ] = 1,
 ) -> None:
     """Run SERVICE over HTTP with every one of its versions."""
-    import uvicorn
-
-    from segue.tooling._harness import with_guide_examples
+    from segue.tooling import _serve
 
     spec = _service(service)
     options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit)
+    where = f"http://{host}:{port} (db {options.db_url}, {workers} process(es))"
+    typer.echo(f"segue: serving {service} on {where}", err=True)
     with _errors():
-        # /_segue/guide runs the service's example scenarios on its first request.
-        asgi = with_guide_examples(spec.create_app(options), spec, options)
-    typer.echo(f"segue: serving {service} on http://{host}:{port} (db {options.db_url})", err=True)
-    uvicorn.run(asgi, host=host, port=port, log_level="warning")
+        _serve.serve(spec, options, host=host, port=port, workers=workers)
 
 
 @app.command()

@@ -1,44 +1,59 @@
 """Per-key fixed-window rate limiting as a plain ASGI middleware.
 
 Windows are 60 seconds aligned to the clock; the counter is keyed by the bearer token (no
-database lookup, so invalid keys are limited too) or, without one, by client address.
-Every response carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
-``X-RateLimit-Reset`` (Unix time in seconds when the window ends); a refused request gets
-429 ``RATE_LIMITED`` with ``Retry-After`` in seconds. Counters live in this process only.
+key lookup, so invalid keys are limited too) or, without one, by client address, each
+stored only as its SHA-256. Every response carries ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (Unix time in seconds when the window
+ends); a refused request gets 429 ``RATE_LIMITED`` with ``Retry-After`` in seconds.
+
+Counters live in the service's database (one upsert per request), so several server
+processes on one database share one limit.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segue_apps.common.clock import Clock
+from segue_apps.common.db import Database
 from segue_apps.common.errors import error_body
+from segue_apps.conversations.store.tables import rate_limit_hits
 
 WINDOW_MS = 60_000
-
-
-class _Counters:
-    """Request counts of the current window; older windows are dropped wholesale."""
-
-    def __init__(self) -> None:
-        self.window = -1
-        self.counts: dict[str, int] = {}
-
-    def hit(self, window: int, key: str) -> int:
-        if window != self.window:
-            self.window, self.counts = window, {}
-        count = self.counts.get(key, 0) + 1
-        self.counts[key] = count
-        return count
+_hits = rate_limit_hits.c
 
 
 def _client_key(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return str(value.decode("latin-1"))
+            return hashlib.sha256(value).hexdigest()
     client = scope.get("client")
-    return f"addr:{client[0]}" if client else "anonymous"
+    where = f"addr:{client[0]}" if client else "anonymous"
+    return hashlib.sha256(where.encode()).hexdigest()
+
+
+def _hit(conn: sa.Connection, caller: str, window: int) -> int:
+    """Count one request of ``caller`` in ``window``; its count so far, this one included.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: atomic on both databases, so
+    concurrent requests from several processes never lose a hit. Windows before the
+    previous one are deleted as the first hit of a window arrives.
+    """
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
+        rate_limit_hits
+    )
+    upsert = insert.values(caller=caller, window=window, hits=1).on_conflict_do_update(
+        index_elements=[_hits.caller, _hits.window], set_={"hits": _hits.hits + 1}
+    )
+    count = int(conn.execute(upsert.returning(_hits.hits)).scalar_one())
+    if count == 1:
+        conn.execute(sa.delete(rate_limit_hits).where(_hits.window < window - 1))
+    return count
 
 
 class RateLimitMiddleware:
@@ -48,7 +63,6 @@ class RateLimitMiddleware:
         self.app = app
         self.limit = limit
         self.clock = clock
-        self._counters = _Counters()
         self._limit_header = str(limit).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,7 +71,8 @@ class RateLimitMiddleware:
             return
         now = self.clock()
         window = now // WINDOW_MS
-        count = self._counters.hit(window, _client_key(scope))
+        db: Database = scope["app"].state.db  # opened by the app's lifespan
+        count = await db.run(_hit, _client_key(scope), window, write=True)
         reset_ms = (window + 1) * WINDOW_MS
         headers = [
             (b"x-ratelimit-limit", self._limit_header),

@@ -115,3 +115,21 @@ async def test_list_bad_after_and_limit(api, create):
     too_many = await api.get(path, params={"limit": 501})
     assert too_many.status_code == 400
     assert too_many.json()["error"]["message"].startswith("limit:")
+
+
+async def test_created_at_never_goes_back_along_the_list(env, api, create):
+    """A message appended by a server whose clock is behind the last one's (two processes,
+    one database) is stamped no earlier than it, so ``after=<created_at>`` paging follows
+    the list's order and skips nothing."""
+    conv = await create(api)
+    path = f"/api/v2/conversations/{conv['conversation_id']}/messages"
+    first = (await api.post(path, json={"messages": [{"role": "user", "content": "a"}]})).json()
+    env.clock.advance(-500)  # the next request lands on a process whose clock lags
+    second = await api.post(path, json={"messages": [{"role": "assistant", "content": "b"}]})
+    stamped = first["messages"][0]["created_at"]
+    assert second.json()["messages"][0]["created_at"] == stamped
+    listed = (await api.get(path)).json()["data"]
+    assert [m["content"] for m in listed] == ["a", "b"]
+    assert [m["created_at"] for m in listed] == [stamped, stamped]
+    earlier = (await api.get(path, params={"after": str(stamped - 1)})).json()["data"]
+    assert [m["content"] for m in earlier] == ["a", "b"]

@@ -4,7 +4,8 @@ Appending first increments the conversation's counters with one ``UPDATE … RET
 that statement takes the row lock on PostgreSQL (and the database write lock on SQLite,
 ``BEGIN IMMEDIATE``), so concurrent appends serialise and each gets its own range of
 ``seq`` numbers. ``message_count`` is therefore exact under concurrency and ``seq`` gives
-a total order inside a conversation that does not depend on clocks.
+a total order inside a conversation that does not depend on clocks; ``created_at`` never
+decreases along it.
 """
 
 from __future__ import annotations
@@ -75,8 +76,18 @@ def _append(conn: sa.Connection, bump: sa.Update, rows: list[dict[str, Any]]) ->
     if count is None:
         raise not_found("Conversation")
     first = count - len(rows)
+    # Clocks of several server processes (and one process's requests) interleave: a
+    # message never claims to be older than the one before it, so paging by ``created_at``
+    # follows ``seq``. The conversation row is locked here, so the previous one is final.
+    before = conn.execute(
+        sa.select(m.created_at).where(
+            m.conversation_id == rows[0]["conversation_id"], m.seq == first - 1
+        )
+    ).scalar_one_or_none()
     for i, row in enumerate(rows):
         row["seq"] = first + i
+        if before is not None and before > row["created_at"]:
+            row["created_at"] = before
     conn.execute(sa.insert(messages), rows)
 
 

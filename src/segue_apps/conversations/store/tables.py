@@ -80,3 +80,11 @@ conversation_tags = sa.Table(
     sa.Column("tag", sa.String(64), primary_key=True),
     sa.Column("created_at", _MS, nullable=False),
 )
+
+rate_limit_hits = sa.Table(
+    "rate_limit_hits",
+    metadata,
+    sa.Column("caller", sa.String(64), primary_key=True),
+    sa.Column("window", sa.BigInteger(), primary_key=True),
+    sa.Column("hits", sa.Integer(), nullable=False),
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ from segue import Segue
 from segue.tooling import ServiceOptions, ServiceSpec
 from segue.types import ASGIApp, Scope
 from segue.usage import UsageRecorder
-from segue_apps.common.clock import Clock, now_ms
+from segue_apps.common.clock import Clock, ms_clock, now_ms
 from segue_apps.common.db import Database, create_database
 from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH, is_well_formed
 from segue_apps.common.migrate import upgrade
@@ -54,11 +54,6 @@ async def bootstrap(options: ServiceOptions, *, clock: Clock = now_ms) -> dict[s
         "org_id": org_id,
         "key_id": created["api_key"]["key_id"],
     }
-
-
-def ms_clock(clock: Callable[[], int]) -> Callable[[], datetime]:
-    """The service's millisecond clock as the datetime clock segue's lifecycle reads."""
-    return lambda: datetime.fromtimestamp(clock() / 1000, UTC)
 
 
 def versioned(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from segue_apps.common.auth import authorization
 from segue_apps.common.clock import Clock
 from segue_apps.common.errors import error_body
 
@@ -34,9 +35,10 @@ class _Counters:
 
 
 def _client_key(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode("latin-1"))
+    # The whole header, not the parsed key: an ill-formed one is counted too.
+    header = authorization(scope)
+    if header is not None:
+        return header
     client = scope.get("client")
     return f"addr:{client[0]}" if client else "anonymous"
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from segue_apps.common.auth import authorization
 from segue_apps.common.clock import Clock
 from segue_apps.common.db import Database
 from segue_apps.common.errors import error_body
@@ -29,9 +30,10 @@ _hits = rate_limit_hits.c
 
 
 def _client_key(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return hashlib.sha256(value).hexdigest()
+    # The whole header, not the parsed key: an ill-formed one is counted too.
+    header = authorization(scope)
+    if header is not None:
+        return hashlib.sha256(header.encode("latin-1")).hexdigest()
     client = scope.get("client")
     where = f"addr:{client[0]}" if client else "anonymous"
     return hashlib.sha256(where.encode()).hexdigest()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,14 +12,16 @@ from segue import Segue
 from segue.tooling import ServiceOptions, ServiceSpec
 from segue.types import ASGIApp, Scope
 from segue.usage import UsageRecorder
-from segue_apps.common.clock import Clock, now_ms
+from segue_apps.common.auth import bearer_token
+from segue_apps.common.clock import Clock, ms_clock, now_ms
 from segue_apps.common.db import Database, create_database
-from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH, is_well_formed
+from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH
 from segue_apps.common.migrate import upgrade
 from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE, create_app
+from segue_apps.conversations.auth import KEYS
 from segue_apps.conversations.guide import SCENARIOS
 from segue_apps.conversations.settings import Settings
-from segue_apps.conversations.store import keys, projects
+from segue_apps.conversations.store import projects
 from segue_apps.conversations.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/conversations.db"
@@ -56,11 +58,6 @@ async def bootstrap(options: ServiceOptions, *, clock: Clock = now_ms) -> dict[s
     }
 
 
-def ms_clock(clock: Callable[[], int]) -> Callable[[], datetime]:
-    """The service's millisecond clock as the datetime clock segue's lifecycle reads."""
-    return lambda: datetime.fromtimestamp(clock() / 1000, UTC)
-
-
 def versioned(
     newest: ASGIApp,
     *,
@@ -82,24 +79,14 @@ def with_usage(
     """
 
     async def authenticate(scope: Scope) -> str | None:
-        token = _bearer_token(scope)
-        if token is None or not is_well_formed(token):
-            return None
+        token = bearer_token(scope)
         db: Database = newest.state.db
-        owner = await keys.authenticate(db, token, clock())
-        return token[:DISPLAY_PREFIX_LENGTH] if owner is not None else None
+        owner = await KEYS.owner(token, db, clock())
+        return token[:DISPLAY_PREFIX_LENGTH] if token is not None and owner is not None else None
 
     return UsageRecorder(
         api, db_url=db_url, authenticate=authenticate, clock=ms_clock(clock), **kwargs
     )
-
-
-def _bearer_token(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
 
 
 def create_service_app(options: ServiceOptions, *, clock: Clock = now_ms) -> ASGIApp:

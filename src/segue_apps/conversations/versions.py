@@ -50,56 +50,6 @@ ONE_PROJECT = ["GET /projects/{id}", "PATCH /projects/{id}"]
 KEYS = "/projects/{project_id}/keys"
 ANALYTICS = ["GET /analytics/summary", "GET /analytics/timeseries", "GET /analytics/tags"]
 
-
-@adapter("POST /conversations", status_code=201)
-async def create_conversation(request: Request, call: Caller) -> Response:
-    """v1 answers a create with the messages: v2 create, then v2 get `?include=messages`."""
-    created = await call.forward()
-    if created.status != 201:
-        return created
-    conversation_id = created.json["conversation_id"]
-    found = await call.get(f"/conversations/{conversation_id}", query={"include": "messages"})
-    return Response(201, found.json)
-
-
-@adapter("GET /projects")
-async def list_every_project(request: Request, call: Caller) -> Response:
-    """v1 lists every project at once: v2 pages walked to the end."""
-    query = [(k, v) for k, v in request.query if k not in ("limit", "cursor")]
-    data: list[Any] = []
-    cursor = None
-    while True:
-        page = await call.get(
-            "/projects", query=[*query, ("limit", "100"), *([("cursor", cursor)] if cursor else [])]
-        )
-        if page.status != 200:
-            return page
-        data.extend(page.json["data"])
-        cursor = page.json["pagination"]["next_cursor"]
-        if cursor is None:
-            return Response(200, {"data": data})
-
-
-async def own_project_only(request: Request, call: Caller) -> Response:
-    """v1 names the project in the path; v2 infers it from the key. Another project → 404."""
-    keys = await call.get("/keys")
-    if keys.status != 200:
-        return keys
-    own = {key["project_id"] for key in keys.json["data"]}
-    if request.path_params["project_id"] not in own:
-        return Response(404, default_error_body(404, "NOT_FOUND", "Project not found", None))
-    return await call.forward()
-
-
-KEY_ADAPTERS = [
-    Adapter(route, own_project_only, status_code=status)
-    for route, status in (
-        (f"POST {KEYS}", 201),
-        (f"GET {KEYS}", 200),
-        (f"DELETE {KEYS}/{{id}}", 204),
-    )
-]
-
 V1_CHANGES = [
     # Routes
     RouteMoved("PUT /conversations/{id}", "PATCH /conversations/{conversation_id}"),
@@ -158,3 +108,56 @@ def versions(
         title="Conversations API v1",
     )
     return [Version("v2", ["/api/v2"], title="Conversations API v2"), v1]
+
+
+# Adapters: the v1 routes no declared change can express, written against v2.
+
+
+@adapter("POST /conversations", status_code=201)
+async def create_conversation(request: Request, call: Caller) -> Response:
+    """v1 answers a create with the messages: v2 create, then v2 get `?include=messages`."""
+    created = await call.forward()
+    if created.status != 201:
+        return created
+    conversation_id = created.json["conversation_id"]
+    found = await call.get(f"/conversations/{conversation_id}", query={"include": "messages"})
+    return Response(201, found.json)
+
+
+@adapter("GET /projects")
+async def list_every_project(request: Request, call: Caller) -> Response:
+    """v1 lists every project at once: v2 pages walked to the end."""
+    query = [(k, v) for k, v in request.query if k not in ("limit", "cursor")]
+    data: list[Any] = []
+    cursor = None
+    while True:
+        page = await call.get(
+            "/projects", query=[*query, ("limit", "100"), *([("cursor", cursor)] if cursor else [])]
+        )
+        if page.status != 200:
+            return page
+        data.extend(page.json["data"])
+        cursor = page.json["pagination"]["next_cursor"]
+        if cursor is None:
+            return Response(200, {"data": data})
+
+
+async def own_project_only(request: Request, call: Caller) -> Response:
+    """v1 names the project in the path; v2 infers it from the key. Another project → 404."""
+    keys = await call.get("/keys")
+    if keys.status != 200:
+        return keys
+    own = {key["project_id"] for key in keys.json["data"]}
+    if request.path_params["project_id"] not in own:
+        return Response(404, default_error_body(404, "NOT_FOUND", "Project not found", None))
+    return await call.forward()
+
+
+KEY_ADAPTERS = [
+    Adapter(route, own_project_only, status_code=status)
+    for route, status in (
+        (f"POST {KEYS}", 201),
+        (f"GET {KEYS}", 200),
+        (f"DELETE {KEYS}/{{id}}", 204),
+    )
+]

@@ -51,36 +51,6 @@ ALL_WIDGETS = [*WIDGET, "GET /widgets"]
 DEPRECATED = datetime(2026, 1, 1, tzinfo=UTC)
 SUNSET = datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)
 
-
-@adapter("POST /widgets", status_code=201)
-async def create_with_parts(request: Request, call: Caller) -> Response:
-    """v1's create answers with the parts: v2 create, then v2 get with parts."""
-    created = await call.forward()
-    if created.status != 201:
-        return created
-    widget_id = created.json["widget_id"]
-    found = await call.get(f"/widgets/{widget_id}", query={"include": "parts"})
-    return Response(201, found.json)
-
-
-@adapter("POST /widgets/{id}/clone", status_code=201)
-async def clone(request: Request, call: Caller) -> Response:
-    """Copy a widget under a new id: v2 get, then v2 create."""
-    original = await call.get(f"/widgets/{request.path_params['id']}", query={"include": "parts"})
-    if original.status != 200:
-        return original
-    source: dict[str, Any] = original.json
-    copy = {
-        "name": source["name"],
-        "grade": source["grade"],
-        "color": source["color"],
-        "parts": [p["label"] for p in source["parts"]],
-    }
-    created = await call.post("/widgets", json=copy)
-    found = await call.get(f"/widgets/{created.json['widget_id']}", query={"include": "parts"})
-    return Response(201, found.json)
-
-
 V1_CHANGES = [
     RouteMoved("PUT /widgets/{id}", "PATCH /widgets/{widget_id}"),
     RouteAbsent("GET /stats"),
@@ -142,6 +112,38 @@ def versions(lifecycle: Lifecycle | None = None) -> list[Version]:
             lifecycle=v1_lifecycle,
         ),
     ]
+
+
+# Adapters: the v1 routes no declared change can express, written against v2.
+
+
+@adapter("POST /widgets", status_code=201)
+async def create_with_parts(request: Request, call: Caller) -> Response:
+    """v1's create answers with the parts: v2 create, then v2 get with parts."""
+    created = await call.forward()
+    if created.status != 201:
+        return created
+    widget_id = created.json["widget_id"]
+    found = await call.get(f"/widgets/{widget_id}", query={"include": "parts"})
+    return Response(201, found.json)
+
+
+@adapter("POST /widgets/{id}/clone", status_code=201)
+async def clone(request: Request, call: Caller) -> Response:
+    """Copy a widget under a new id: v2 get, then v2 create."""
+    original = await call.get(f"/widgets/{request.path_params['id']}", query={"include": "parts"})
+    if original.status != 200:
+        return original
+    source: dict[str, Any] = original.json
+    copy = {
+        "name": source["name"],
+        "grade": source["grade"],
+        "color": source["color"],
+        "parts": [p["label"] for p in source["parts"]],
+    }
+    created = await call.post("/widgets", json=copy)
+    found = await call.get(f"/widgets/{created.json['widget_id']}", query={"include": "parts"})
+    return Response(201, found.json)
 
 
 def build(lifecycle: Lifecycle | None = None, clock: Clock = system_clock, **kwargs: Any) -> Segue:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from segue import Segue
 from segue.tooling import ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
-from segue_apps.common.clock import now_ms
+from segue_apps.common.clock import ms_clock, now_ms
 from segue_apps.common.db import create_database
 from segue_apps.common.ids import new_id
 from segue_apps.common.migrate import upgrade
@@ -98,11 +98,6 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
         "table_id": made["id"],
         "document_id": document["id"],
     }
-
-
-def ms_clock(clock: Callable[[], int]) -> Callable[[], datetime]:
-    """The service's millisecond clock as the datetime clock segue's lifecycle reads."""
-    return lambda: datetime.fromtimestamp(clock() / 1000, UTC)
 
 
 def versioned(

@@ -15,6 +15,7 @@ from segue.changes._base import (
     RouteRow,
     Step,
 )
+from segue.changes._codes import ErrorCodeMapped
 from segue.changes._enums import EnumMapped
 from segue.changes._fields import FieldAdded, FieldRemoved, FieldRenamed
 from segue.changes._query import QueryMapped
@@ -26,6 +27,7 @@ __all__ = [
     "BodyChange",
     "Change",
     "EnumMapped",
+    "ErrorCodeMapped",
     "ErrorEnvelopeReshaped",
     "FieldAdded",
     "FieldRemoved",

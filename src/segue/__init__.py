@@ -36,6 +36,7 @@ from segue._version import Version
 from segue.changes import (
     Change,
     EnumMapped,
+    ErrorCodeMapped,
     ErrorEnvelopeReshaped,
     FieldAdded,
     FieldRemoved,
@@ -58,6 +59,7 @@ __all__ = [
     "DeclarationError",
     "DocumentError",
     "EnumMapped",
+    "ErrorCodeMapped",
     "ErrorEnvelopeReshaped",
     "FieldAdded",
     "FieldRemoved",

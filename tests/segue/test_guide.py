@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,13 +11,16 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from segue import Brownout, Lifecycle, find_api
+from segue import Brownout, Lifecycle, Segue, find_api
+from segue.changes import BodyChange, FieldRow, RouteRow, Step
 from segue.guide import Guide
 from segue.tooling import ServiceOptions
 from segue.tooling._harness import with_guide_examples
 from segue.tooling.cli import app as cli
 from segue_apps.demo import build
+from segue_apps.demo.app import create_app
 from segue_apps.demo.service import SERVICE
+from segue_apps.demo.versions import versions
 
 
 def section(markdown: str, heading: str) -> str:
@@ -84,6 +88,61 @@ def test_behaviour_explains_the_query_default() -> None:
     behaviour = section(Guide(build().api).markdown(), "Behaviour that changes")
     assert "send `?include=parts` to keep v1's answer" in behaviour
     assert "the method changes from `PUT` to `PATCH`" in behaviour
+
+
+class Shouted(BodyChange):
+    """A change kind only this test knows: the newer version writes ``name`` in capitals."""
+
+    kind = "shouted"
+
+    def down(self, body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("name"), str):
+            body["name"] = body["name"].lower()
+        return body
+
+    def describe(self) -> str:
+        return "`name` is in capitals in the next version"
+
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        return [FieldRow("`name` (lower case)", "`name` (capitals)", f"shouted in {step.newer}")]
+
+    def route_rows(self, step: Step) -> list[RouteRow]:
+        return [RouteRow("—", f"`GET {step.newer_prefix}/shouts`", "shouting only")]
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        return f"{where}: {step.old} answers `name` in lower case."
+
+
+def _demo_with(*extra: BodyChange) -> str:
+    """The demo's guide with ``extra`` declared after v1's own changes."""
+    v2, v1 = versions()
+    v1 = dataclasses.replace(v1, changes=[*v1.changes, *extra])
+    return Guide(Segue(create_app(), [v2, v1]).api).markdown()
+
+
+def test_a_new_change_kind_describes_itself_in_every_table() -> None:
+    """A kind the guide has never heard of fills the route, field and behaviour sections
+    through its own methods."""
+    markdown = _demo_with(Shouted())
+    assert "| — | `GET /api/v2/shouts` | shouting only |" in section(markdown, "Route mapping")
+    assert (
+        "| every route | response | `name` (lower case) | `name` (capitals) | shouted in v2 |"
+    ) in section(markdown, "Field changes")
+    behaviour = section(markdown, "Behaviour that changes")
+    assert "- Every route: v1 answers `name` in lower case." in behaviour
+
+
+def test_a_body_change_kind_without_guide_methods_shows_its_description() -> None:
+    """By default a body change has one field row saying ``describe()`` and no behaviour."""
+
+    class Quiet(BodyChange):
+        def describe(self) -> str:
+            return "something quiet changes"
+
+    markdown = _demo_with(Quiet())
+    fields = section(markdown, "Field changes")
+    assert "| every route | response |  |  | something quiet changes |" in fields
+    assert "quiet" not in section(markdown, "Behaviour that changes")
 
 
 def test_html_escapes_and_keeps_tables() -> None:

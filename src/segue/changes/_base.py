@@ -7,18 +7,61 @@ Three families, told apart by what they touch:
 * body changes translate a request body up (old → newer) and a response body down
   (newer → old), and edit the JSON Schemas of the OpenAPI document the same way;
 * query changes translate query parameters up.
+
+Each kind also says what it means for the migration guide, through the ``field_rows``,
+``route_rows`` and ``behaviour`` methods below, so the guide loops over declarations and
+a new kind needs no edit there. Their text is Markdown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
+
+import orjson
 
 from segue._routes import RouteKey
 from segue.changes._fused import Snippet, TopDown, fuse
 
 Scope = tuple[RouteKey, ...] | None
 Status = Literal["success", "error"]
+Group = Literal["methods", "queries", "bodies", "retired", "absent"]
+"""Where a kind's line sits in the guide's "Behaviour that changes" list, in this order
+(the routes served by adapters are listed between ``bodies`` and ``retired``)."""
+
+
+NO_FIELD = "—"  # a guide cell for a field one of the two versions lacks
+
+
+class Step(NamedTuple):
+    """One step of the migration guide: from version ``old`` to the next ``newer`` one.
+
+    Example: ``Step("v1", "v2", "/api/v2")``.
+    """
+
+    old: str
+    newer: str
+    newer_prefix: str  # the newer version's first base path
+
+
+class FieldRow(NamedTuple):
+    """A row of the guide's "Field changes" table (the guide adds the route and the body).
+
+    Example: ``FieldRow("`id`", "`widget_id`", "renamed")``; ``NO_FIELD`` marks no field.
+    """
+
+    old: str
+    newer: str
+    change: str
+
+
+class RouteRow(NamedTuple):
+    """A row of the guide's "Route mapping" table that no old route gives, e.g. a route
+    only the newer version has."""
+
+    old: str
+    newer: str
+    notes: str
 
 
 def scope_of(routes: Iterable[str | RouteKey] | str | None) -> Scope:
@@ -39,6 +82,22 @@ class Change:
     def describe(self) -> str:
         """One sentence for the migration guide and the OpenAPI description."""
         raise NotImplementedError
+
+    # Where ``behaviour`` lines of this kind are listed in the guide.
+    guide_group: ClassVar[Group] = "bodies"
+
+    def route_rows(self, step: Step) -> list[RouteRow]:
+        """Rows this declaration adds to the guide's route table (by default none)."""
+        return []
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        """This declaration's line in the guide's "Behaviour that changes", if any.
+
+        Args:
+            step: the versions the guide section goes between.
+            where: the routes concerned, in Markdown (e.g. ``"Every route"``).
+        """
+        return None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"
@@ -79,9 +138,16 @@ class BodyChange(Change):
     def schema_down(self, schema: dict[str, Any]) -> None:
         """Edit a newer response schema into the old one."""
 
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        """This change's rows in the guide's "Field changes" table, on each route it
+        concerns (by default one row saying ``describe()``)."""
+        return [FieldRow("", "", self.describe())]
+
 
 class QueryChange(Change):
     """A change to query parameters, translated up only (responses carry none)."""
+
+    guide_group: ClassVar[Group] = "queries"
 
     def up_query(self, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Translate query parameters up; a function of ``query`` alone (no request state),
@@ -91,3 +157,11 @@ class QueryChange(Change):
     def parameters_down(self, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Edit a newer operation's parameter list into the old one."""
         return parameters
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        return f"{where}: {self.describe()}"
+
+
+def markdown_value(value: Any) -> str:
+    """``value`` as the guide quotes it: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()

@@ -9,7 +9,7 @@ from segue import _bodypath as bp
 from segue._errors import ConflictError
 from segue._routes import RouteKey
 from segue.changes import _schema
-from segue.changes._base import BodyChange, scope_of
+from segue.changes._base import BodyChange, FieldRow, Step, markdown_value, scope_of
 from segue.changes._fields import On, _sides
 from segue.changes._fused import Snippet
 
@@ -77,3 +77,10 @@ class EnumMapped(BodyChange):
     def describe(self) -> str:
         pairs = ", ".join(f"`{old}` → `{new}`" for old, new in self.to_new.items())
         return f"values of `{self.path.text}` are renamed: {pairs}"
+
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        pairs = ", ".join(
+            f"`{markdown_value(old)}` → `{markdown_value(new)}`" for old, new in self.to_new.items()
+        )
+        cell = f"`{self.path.text}`"
+        return [FieldRow(cell, cell, f"values: {pairs}")]

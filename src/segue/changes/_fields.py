@@ -10,7 +10,7 @@ from segue import _bodypath as bp
 from segue._errors import DeclarationError
 from segue._routes import RouteKey
 from segue.changes import _schema
-from segue.changes._base import BodyChange, scope_of
+from segue.changes._base import NO_FIELD, BodyChange, FieldRow, Step, markdown_value, scope_of
 from segue.changes._fused import Snippet
 
 On = Literal["request", "response", "both"]
@@ -75,6 +75,9 @@ class FieldRenamed(BodyChange):
 
     def describe(self) -> str:
         return f"`{self.path.text}` is renamed to `{self.new_path.text}`"
+
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        return [FieldRow(f"`{self.path.text}`", f"`{self.new_path.text}`", "renamed")]
 
 
 class _ValueSource:
@@ -176,6 +179,16 @@ class FieldAdded(BodyChange):
     def describe(self) -> str:
         return f"`{self.path.text}` is new in this version"
 
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        text = f"new in {step.newer}"
+        if self.on_request and self.source.given:
+            text += f"; {step.old} requests without it get " + (
+                f"`{markdown_value(self.source.default)}`"
+                if self.source.compute is None
+                else "a computed value"
+            )
+        return [FieldRow(NO_FIELD, f"`{self.path.text}`", text)]
+
 
 class FieldRemoved(BodyChange):
     """A field the old version had and the newer one dropped.
@@ -232,3 +245,9 @@ class FieldRemoved(BodyChange):
 
     def describe(self) -> str:
         return f"`{self.path.text}` was removed in the next version"
+
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        text = f"removed in {step.newer}"
+        if self.on_response:
+            text += f"; {step.old} still answers with it"
+        return [FieldRow(f"`{self.path.text}`", NO_FIELD, text)]

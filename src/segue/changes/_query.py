@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from segue._errors import DeclarationError
 from segue._routes import RouteKey
-from segue.changes._base import QueryChange, scope_of
+from segue.changes._base import QueryChange, Step, scope_of
 
 _MISSING: Any = object()
 
@@ -104,3 +104,23 @@ class QueryMapped(QueryChange):
                 + (f"`{self.new}={self.default}`" if self.default is not None else "omitted")
             )
         return "; ".join(parts)
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        if self.new is None:
+            return f"{where}: query parameter `{self.old}` is gone in {step.newer} (it is ignored)."
+        text = f"query parameter `?{self.old}=` becomes `?{self.new}=`"
+        mapped = [
+            f"`{self.old}={old}` → " + (f"`{self.new}={new}`" if new else f"no `{self.new}`")
+            for old, new in self.values.items()
+        ]
+        if mapped:
+            text += " (" + "; ".join(mapped) + ")"
+        text += "."
+        default = self.default
+        if isinstance(default, str):
+            text += (
+                f" Without `{self.old}`, {step.old} answers as {step.newer} does with "
+                f"`?{self.new}={default}`; {step.newer}'s default differs, so send "
+                f"`?{self.new}={default}` to keep {step.old}'s answer."
+            )
+        return f"{where}: {text}"

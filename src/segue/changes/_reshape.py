@@ -14,7 +14,7 @@ from segue import _bodypath as bp
 from segue._errors import DeclarationError
 from segue._routes import RouteKey
 from segue.changes import _schema
-from segue.changes._base import BodyChange, scope_of
+from segue.changes._base import NO_FIELD, BodyChange, FieldRow, Step, scope_of
 
 
 class _Reshape(BodyChange):
@@ -58,6 +58,19 @@ class _Reshape(BodyChange):
             _schema.prune_empty(schema, path)
         for name, path in self.old.items():
             _schema.add_property(schema, path, props[name], required=False)
+
+    def field_rows(self, step: Step) -> list[FieldRow]:
+        return [
+            FieldRow(
+                "\n".join(f"`{name}` at `{path.text}`" for name, path in self.old.items())
+                or NO_FIELD,
+                "\n".join(f"`{name}` at `{path.text}`" for name, path in self.new.items()),
+                self.describe(),
+            )
+        ]
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        return f"{where}: {self.describe()}."
 
     def _layout(self) -> str:
         return ", ".join(

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from segue._errors import DeclarationError
 from segue._routes import RouteKey
-from segue.changes._base import Change
+from segue.changes._base import Change, Group, RouteRow, Step
 
 
 class RouteMoved(Change):
@@ -40,8 +40,19 @@ class RouteMoved(Change):
             raise DeclarationError(f"{self!r}: params names parameters the old path lacks")
         self.routes = (self.old,)
 
+    guide_group: ClassVar[Group] = "methods"
+
     def describe(self) -> str:
         return f"`{self.old}` is `{self.new}` in the next version"
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        # A path that moved shows in the route table; a method that changes is said here too.
+        if self.old.method == self.new.method:
+            return None
+        return (
+            f"`{self.old}` is `{self.new}` in {step.newer}: the method changes from "
+            f"`{self.old.method}` to `{self.new.method}`."
+        )
 
 
 def _pair_by_position(old: RouteKey, new: RouteKey) -> dict[str, str]:
@@ -67,8 +78,17 @@ class RouteAbsent(Change):
         self.route = RouteKey.parse(route)
         self.routes = (self.route,)
 
+    guide_group: ClassVar[Group] = "absent"
+
     def describe(self) -> str:
         return f"`{self.route}` does not exist in this version"
+
+    def route_rows(self, step: Step) -> list[RouteRow]:
+        newer = f"`{self.route.method} {step.newer_prefix}{self.route.path}`"
+        return [RouteRow(f"— (`404` in {step.old})", newer, f"new in {step.newer}")]
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        return f"`{self.route}` is new in {step.newer}; {step.old} answers `404`."
 
 
 class RouteRemoved(Change):
@@ -86,5 +106,10 @@ class RouteRemoved(Change):
         self.replacement = replacement
         self.routes = (self.route,)
 
+    guide_group: ClassVar[Group] = "retired"
+
     def describe(self) -> str:
         return f"`{self.route}` is gone: use `{self.replacement}`"
+
+    def behaviour(self, step: Step, where: str) -> str | None:
+        return f"`{self.route}` was retired and answers `410 Gone`; use `{self.replacement}`."

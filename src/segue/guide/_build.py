@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
@@ -20,19 +19,7 @@ from segue._lifecycle import http_date
 from segue._plan import RoutePlan, VersionPlan
 from segue._routes import RouteKey
 from segue._version import Version
-from segue.changes import (
-    BodyChange,
-    Change,
-    EnumMapped,
-    FieldAdded,
-    FieldRemoved,
-    FieldRenamed,
-    QueryChange,
-    QueryMapped,
-    RouteAbsent,
-    RouteMoved,
-)
-from segue.changes._reshape import _Reshape
+from segue.changes import BodyChange, Change, Group, Step
 from segue.guide import _examples as _guide_examples
 from segue.guide import _render as _guide_render
 from segue.guide._render import Block, Bullets, Code, Heading, Para, Table
@@ -231,6 +218,10 @@ def _base_urls(api: Api, old: Version, newer: Version) -> list[Block]:
 # ------------------------------------------------------------------------------ routes
 
 
+def _step(plan: VersionPlan, newer: Version) -> Step:
+    return Step(plan.version.name, newer.name, newer.prefixes[0])
+
+
 def _full(key: RouteKey, prefix: str) -> str:
     return f"`{key.method} {prefix}{key.path}`"
 
@@ -247,15 +238,9 @@ def _route_table(plan: VersionPlan, newer: Version) -> list[Block]:
         else:
             new_cell = f"{_NONE} (no single counterpart)"
         rows.append([old_cell, new_cell, "\n".join(_route_notes(route, old, newer)) or _NONE])
+    step = _step(plan, newer)
     for change in old.changes:
-        if isinstance(change, RouteAbsent):
-            rows.append(
-                [
-                    f"{_NONE} (`404` in {old.name})",
-                    _full(change.route, newer.prefixes[0]),
-                    f"new in {newer.name}",
-                ]
-            )
+        rows += [list(row) for row in change.route_rows(step)]
     return [
         Heading(3, "Route mapping"),
         Para(
@@ -303,17 +288,16 @@ def _adapter_text(route: RoutePlan) -> str:
 
 def _field_table(plan: VersionPlan, newer: Version) -> list[Block]:
     old = plan.version
+    step = _step(plan, newer)
+    body_changes = [c for c in old.changes if isinstance(c, BodyChange)]
     rows: list[list[str]] = []
-    for change in old.changes:
-        if isinstance(change, BodyChange) and change.routes is None:
-            rows += [["every route", *cells] for cells in _field_cells(change, old, newer, None)]
+    for change in body_changes:
+        if change.routes is None:
+            rows += [["every route", *cells] for cells in _field_cells(change, step, None)]
     for route in plan.routes:
-        for change in old.changes:
-            if not isinstance(change, BodyChange) or change.routes is None:
-                continue
-            rows += [
-                [f"`{route.key}`", *cells] for cells in _field_cells(change, old, newer, route)
-            ]
+        for change in body_changes:
+            if change.routes is not None:
+                rows += [[f"`{route.key}`", *cells] for cells in _field_cells(change, step, route)]
     if not rows:
         return []
     return [
@@ -337,82 +321,44 @@ def _sides(change: BodyChange, route: RoutePlan | None) -> str:
     return " and ".join(sides)
 
 
-def _field_cells(
-    change: BodyChange, old: Version, newer: Version, route: RoutePlan | None
-) -> list[list[str]]:
+def _field_cells(change: BodyChange, step: Step, route: RoutePlan | None) -> list[list[str]]:
     body = _sides(change, route)
     if not body:
         return []
-    if isinstance(change, FieldRenamed):
-        return [[body, f"`{change.path.text}`", f"`{change.new_path.text}`", "renamed"]]
-    if isinstance(change, FieldAdded):
-        text = f"new in {newer.name}"
-        if change.on_request and change.source.given:
-            text += f"; {old.name} requests without it get " + (
-                f"`{_value(change.source.default)}`"
-                if change.source.compute is None
-                else "a computed value"
-            )
-        return [[body, _NONE, f"`{change.path.text}`", text]]
-    if isinstance(change, FieldRemoved):
-        text = f"removed in {newer.name}"
-        if change.on_response:
-            text += f"; {old.name} still answers with it"
-        return [[body, f"`{change.path.text}`", _NONE, text]]
-    if isinstance(change, EnumMapped):
-        pairs = ", ".join(f"`{_value(o)}` → `{_value(n)}`" for o, n in change.to_new.items())
-        return [[body, f"`{change.path.text}`", f"`{change.path.text}`", f"values: {pairs}"]]
-    if isinstance(change, _Reshape):
-        return [
-            [
-                body,
-                "\n".join(f"`{name}` at `{change.old[name].text}`" for name in change.old) or _NONE,
-                "\n".join(f"`{name}` at `{path.text}`" for name, path in change.new.items()),
-                change.describe(),
-            ]
-        ]
-    return [[body, "", "", change.describe()]]
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else orjson.dumps(value).decode()
+    return [[body, *row] for row in change.field_rows(step)]
 
 
 # ------------------------------------------------------------------------------ behaviour
 
 
+# The order of the "Behaviour that changes" list: each change kind names its group.
+_GROUPS_BEFORE_ADAPTERS: tuple[Group, ...] = ("methods", "queries", "bodies")
+_GROUPS_AFTER_ADAPTERS: tuple[Group, ...] = ("retired", "absent")
+
+
 def _behaviour(plan: VersionPlan, newer: Version) -> list[Block]:
-    old = plan.version
-    items: list[str] = []
-    for change in old.changes:
-        if isinstance(change, RouteMoved) and change.old.method != change.new.method:
-            items.append(
-                f"`{change.old}` is `{change.new}` in {newer.name}: the method changes from "
-                f"`{change.old.method}` to `{change.new.method}`."
-            )
-    for change in old.changes:
-        if isinstance(change, QueryChange):
-            items.append(f"{_routes_text(plan, change)}: {_query_text(change, old, newer)}")
-    for change in old.changes:
-        if isinstance(change, _Reshape):
-            items.append(f"{_routes_text(plan, change)}: {change.describe()}.")
+    step = _step(plan, newer)
+    items = _change_lines(plan, step, _GROUPS_BEFORE_ADAPTERS)
     adapted: dict[str, list[str]] = {}
     for route in plan.routes:
         if route.adapter is not None:
             adapted.setdefault(_adapter_text(route), []).append(f"`{route.key}`")
     items += [f"{', '.join(keys)}: {text}" for text, keys in adapted.items()]
-    for route in plan.routes:
-        if route.removed is not None:
-            items.append(
-                f"`{route.key}` was retired and answers `410 Gone`; "
-                f"use `{route.removed.replacement}`."
-            )
-    for change in old.changes:
-        if isinstance(change, RouteAbsent):
-            items.append(f"`{change.route}` is new in {newer.name}; {old.name} answers `404`.")
+    items += _change_lines(plan, step, _GROUPS_AFTER_ADAPTERS)
     if not items:
         return []
     return [Heading(3, "Behaviour that changes"), Bullets(items)]
+
+
+def _change_lines(plan: VersionPlan, step: Step, groups: tuple[Group, ...]) -> list[str]:
+    lines = []
+    for group in groups:
+        for change in plan.version.changes:
+            if change.guide_group == group:
+                line = change.behaviour(step, _routes_text(plan, change))
+                if line is not None:
+                    lines.append(line)
+    return lines
 
 
 def _routes_text(plan: VersionPlan, change: Change) -> str:
@@ -424,26 +370,3 @@ def _routes_text(plan: VersionPlan, change: Change) -> str:
 
 def _ops(route: RoutePlan) -> list[Change]:
     return [*route.query_ops, *route.request_ops, *route.response_ops, *route.error_ops]
-
-
-def _query_text(change: QueryChange, old: Version, newer: Version) -> str:
-    if not isinstance(change, QueryMapped):
-        return change.describe()
-    if change.new is None:
-        return f"query parameter `{change.old}` is gone in {newer.name} (it is ignored)."
-    text = f"query parameter `?{change.old}=` becomes `?{change.new}=`"
-    mapped = [
-        f"`{change.old}={o}` → " + (f"`{change.new}={n}`" if n else f"no `{change.new}`")
-        for o, n in change.values.items()
-    ]
-    if mapped:
-        text += " (" + "; ".join(mapped) + ")"
-    text += "."
-    default = change.default
-    if isinstance(default, str):
-        text += (
-            f" Without `{change.old}`, {old.name} answers as {newer.name} does with "
-            f"`?{change.new}={default}`; {newer.name}'s default differs, so send "
-            f"`?{change.new}={default}` to keep {old.name}'s answer."
-        )
-    return text

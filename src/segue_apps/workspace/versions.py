@@ -36,6 +36,7 @@ import orjson
 from segue import (
     Caller,
     EnumMapped,
+    ErrorCodeMapped,
     ErrorEnvelopeReshaped,
     FieldAdded,
     FieldRemoved,
@@ -60,135 +61,21 @@ V1_ROUTES = (LIST_TABLES, LIST_ROWS, INSERT_ROWS, GET_BATCH, "GET /credits")
 """Every route v1 has (relative to ``/api/v1``); the test suite pins this list."""
 
 V1_PAGINATION = {"total": "total", "page": "page", "pageSize": "pageSize"}
+V2_NOT_FOUND = (
+    "TABLE_NOT_FOUND",
+    "ROW_NOT_FOUND",
+    "COLUMN_NOT_FOUND",
+    "BATCH_NOT_FOUND",
+    "WORKSPACE_NOT_FOUND",
+    "DOCUMENT_NOT_FOUND",
+)
+"""Every 404 code of v2 besides ``NOT_FOUND``; v1 answers each as ``NOT_FOUND``."""
 V2_PAGINATION = {
     "page": "pagination.page",
     "pageSize": "pagination.pageSize",
     "total": "pagination.total",
     "hasMore": "pagination.hasMore",
 }
-_WRITABLE_HINTS = {  # v2 code → (v1 message, v1 hint, the v2 issue message naming a field)
-    "NON_INPUT_COLUMNS": (
-        "Only input columns can be set via the API",
-        "Enrichment and score columns are populated automatically",
-        "Not an input column",
-    ),
-    "UNKNOWN_FIELDS": (
-        "Unknown fields",
-        "Use input column slugs from GET /tables",
-        "Unknown field",
-    ),
-}
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _is_uuid(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _invalid(message: str, path: str | None = None) -> Response:
-    """A 400 ``VALIDATION_ERROR`` in the v2 envelope (the declared reshape makes it v1's)."""
-    details = None if path is None else {"issues": [{"path": path, "message": message}]}
-    return Response(400, error_body(400, "VALIDATION_ERROR", message, details))
-
-
-def legacy_codes(response: Response) -> Response:
-    """v1 has one 404 code, ``NOT_FOUND``, where v2 names the resource (``TABLE_NOT_FOUND``…).
-
-    A many-to-one re-spelling of an error value, which no declaration expresses.
-    """
-    if response.status == 404 and response.is_json and isinstance(response.json, dict):
-        response.json["code"] = "NOT_FOUND"
-    return response
-
-
-# --------------------------------------------------------------------------- adapters
-
-
-@adapter(LIST_TABLES)
-async def list_tables(request: Request, call: Caller) -> Response:
-    """v1 tables name their workspace (v2 `GET /workspaces`); `autoTrigger` only on enrichments."""
-    found = await call.forward()
-    if found.status != 200:
-        return found
-    body: dict[str, Any] = found.json
-    names = await _workspace_names(call, {t["workspaceId"] for t in body["tables"]})
-    for table in body["tables"]:
-        table["workspaceName"] = names.get(table["workspaceId"], "")
-        for column in table["columns"]:
-            if column["kind"] in ("input", "score"):
-                column.pop("autoTrigger", None)
-    return found
-
-
-async def _workspace_names(call: Caller, wanted: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    page = 0
-    while wanted - names.keys():
-        listed = await call.get("/workspaces", query={"page": str(page), "pageSize": "100"})
-        if listed.status != 200:
-            break
-        names.update({w["id"]: w["name"] for w in listed.json["workspaces"]})
-        if not listed.json["pagination"]["hasMore"]:
-            break
-        page += 1
-    return names
-
-
-@adapter(LIST_ROWS)
-async def list_rows(request: Request, call: Caller) -> Response:
-    """v1 rows are flat `{id, slug: value}`: v2 with `?cells=flat` (`?format=csv` is flat too)."""
-    request.query = [*((k, v) for k, v in request.query if k != "cells"), ("cells", "flat")]
-    return legacy_codes(await call.forward())
-
-
-@adapter(INSERT_ROWS, status_code=201)
-async def insert_rows(request: Request, call: Caller) -> Response:
-    """v1 insert: a UUID `batchId`; write errors list the offending `fields` with a `hint`."""
-    try:
-        body = request.json
-    except orjson.JSONDecodeError:
-        body = None  # v2 answers the 400
-    if isinstance(body, dict) and "batchId" in body and not _is_uuid(body["batchId"]):
-        return _invalid("batchId must be a UUID", "batchId")
-    response = legacy_codes(await call.forward())
-    error = response.json if response.status == 400 and response.is_json else None
-    if isinstance(error, dict) and error.get("code") in _WRITABLE_HINTS:
-        message, hint, kind = _WRITABLE_HINTS[error["code"]]
-        issues = error.get("details", {}).get("issues", [])
-        fields = [i["path"].split(".", 2)[-1] for i in issues if i["message"] == kind]
-        fields = list(dict.fromkeys(fields))
-        response.json = {"error": message, "code": error["code"], "fields": fields, "hint": hint}
-    return response
-
-
-@adapter(GET_BATCH)
-async def get_batch(request: Request, call: Caller) -> Response:
-    """v1 batch: a UUID id; once complete, the `columns` map and the batch's flat `rows`."""
-    if not _is_uuid(request.path_params["batchId"]):
-        return Response(400, error_body(400, "VALIDATION_ERROR", "Invalid batchId"))
-    found = legacy_codes(await call.forward())
-    if found.status != 200:
-        return found
-    batch: dict[str, Any] = found.json
-    if batch["status"] == "complete":
-        table = f"/tables/{batch['tableId']}"
-        columns = await call.get(f"{table}/columns")
-        listed = columns.json["columns"] if columns.status == 200 else []
-        batch["columns"] = {c["slug"]: c["name"] for c in listed}
-        batch["rows"] = []
-        for row_id in dict.fromkeys(o["rowId"] for o in batch["outcomes"]):
-            row = await call.get(f"{table}/rows/{row_id}")
-            if row.status == 200:
-                batch["rows"].append(flat_row(row_id, row.json["cells"]))
-    return found
 
 
 # --------------------------------------------------------------------------- declarations
@@ -265,6 +152,9 @@ V1_CHANGES = [
             "handoff": "handoff",
         },
     ),
+    # v1 has one 404 code where v2 names the resource; declared after the reshape, so it
+    # reads v2's `code` (going down, the last declared runs first).
+    ErrorCodeMapped({code: "NOT_FOUND" for code in V2_NOT_FOUND}),
 ]
 
 
@@ -276,8 +166,122 @@ def versions(
         "v1",
         ["/api/v1"],
         changes=V1_CHANGES,
-        adapters=[list_tables, list_rows, insert_rows, get_batch],
+        adapters=[list_tables, list_rows, insert_rows, get_batch],  # defined below
         lifecycle=Lifecycle(deprecated_at=deprecated_at, sunset_at=sunset_at),
         title="Workspace API v1",
     )
     return [Version("v2", ["/api/v2"], title="Workspace API v2"), v1]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _invalid(message: str, path: str | None = None) -> Response:
+    """A 400 ``VALIDATION_ERROR`` in the v2 envelope (the declared reshape makes it v1's)."""
+    details = None if path is None else {"issues": [{"path": path, "message": message}]}
+    return Response(400, error_body(400, "VALIDATION_ERROR", message, details))
+
+
+# --------------------------------------------------------------------------- adapters
+
+_WRITABLE_HINTS = {  # v2 code → (v1 message, v1 hint, the v2 issue message naming a field)
+    "NON_INPUT_COLUMNS": (
+        "Only input columns can be set via the API",
+        "Enrichment and score columns are populated automatically",
+        "Not an input column",
+    ),
+    "UNKNOWN_FIELDS": (
+        "Unknown fields",
+        "Use input column slugs from GET /tables",
+        "Unknown field",
+    ),
+}
+
+
+@adapter(LIST_TABLES)
+async def list_tables(request: Request, call: Caller) -> Response:
+    """v1 tables name their workspace (v2 `GET /workspaces`); `autoTrigger` only on enrichments."""
+    found = await call.forward()
+    if found.status != 200:
+        return found
+    body: dict[str, Any] = found.json
+    names = await _workspace_names(call, {t["workspaceId"] for t in body["tables"]})
+    for table in body["tables"]:
+        table["workspaceName"] = names.get(table["workspaceId"], "")
+        for column in table["columns"]:
+            if column["kind"] in ("input", "score"):
+                column.pop("autoTrigger", None)
+    return found
+
+
+async def _workspace_names(call: Caller, wanted: set[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    page = 0
+    while wanted - names.keys():
+        listed = await call.get("/workspaces", query={"page": str(page), "pageSize": "100"})
+        if listed.status != 200:
+            break
+        names.update({w["id"]: w["name"] for w in listed.json["workspaces"]})
+        if not listed.json["pagination"]["hasMore"]:
+            break
+        page += 1
+    return names
+
+
+@adapter(LIST_ROWS)
+async def list_rows(request: Request, call: Caller) -> Response:
+    """v1 rows are flat `{id, slug: value}`: v2 with `?cells=flat` (`?format=csv` is flat too)."""
+    request.query = [*((k, v) for k, v in request.query if k != "cells"), ("cells", "flat")]
+    return await call.forward()
+
+
+@adapter(INSERT_ROWS, status_code=201)
+async def insert_rows(request: Request, call: Caller) -> Response:
+    """v1 insert: a UUID `batchId`; write errors list the offending `fields` with a `hint`."""
+    try:
+        body = request.json
+    except orjson.JSONDecodeError:
+        body = None  # v2 answers the 400
+    if isinstance(body, dict) and "batchId" in body and not _is_uuid(body["batchId"]):
+        return _invalid("batchId must be a UUID", "batchId")
+    response = await call.forward()
+    error = response.json if response.status == 400 and response.is_json else None
+    if isinstance(error, dict) and error.get("code") in _WRITABLE_HINTS:
+        message, hint, kind = _WRITABLE_HINTS[error["code"]]
+        issues = error.get("details", {}).get("issues", [])
+        fields = [i["path"].split(".", 2)[-1] for i in issues if i["message"] == kind]
+        fields = list(dict.fromkeys(fields))
+        response.json = {"error": message, "code": error["code"], "fields": fields, "hint": hint}
+    return response
+
+
+@adapter(GET_BATCH)
+async def get_batch(request: Request, call: Caller) -> Response:
+    """v1 batch: a UUID id; once complete, the `columns` map and the batch's flat `rows`."""
+    if not _is_uuid(request.path_params["batchId"]):
+        return Response(400, error_body(400, "VALIDATION_ERROR", "Invalid batchId"))
+    found = await call.forward()
+    if found.status != 200:
+        return found
+    batch: dict[str, Any] = found.json
+    if batch["status"] == "complete":
+        table = f"/tables/{batch['tableId']}"
+        columns = await call.get(f"{table}/columns")
+        listed = columns.json["columns"] if columns.status == 200 else []
+        batch["columns"] = {c["slug"]: c["name"] for c in listed}
+        batch["rows"] = []
+        for row_id in dict.fromkeys(o["rowId"] for o in batch["outcomes"]):
+            row = await call.get(f"{table}/rows/{row_id}")
+            if row.status == 200:
+                batch["rows"].append(flat_row(row_id, row.json["cells"]))
+    return found

@@ -65,6 +65,7 @@ def test_public_surface_is_pinned() -> None:
         "DeclarationError",
         "DocumentError",
         "EnumMapped",
+        "ErrorCodeMapped",
         "ErrorEnvelopeReshaped",
         "FieldAdded",
         "FieldRemoved",

@@ -4,6 +4,8 @@ A page's ``console`` blocks form one session, run in order in a scratch director
 holds a copy of ``docs/examples/tutorial.py`` at the same path, with ``.venv/bin`` on the
 ``PATH`` (as ``. .venv/bin/activate`` leaves it). ``uvicorn …`` starts a server on a free
 port in the background (``8000`` on the page becomes that port), stopped at the end.
+Setting up (clone, ``make install``) is what the suite already stands on and is not rerun;
+a benchmark command is checked against its ``--help`` only.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ BIN = Path(sys.executable).parent
 # What a reader does once and the suite has already done (or is doing): not rerun here.
 SETUP = ("git clone ", "cd segue", "make install", "make test", "make docs", "make bench")
 ACTIVATE = ". .venv/bin/activate"
+# Benchmarks take minutes (and valgrind): only their flags are checked, against --help.
+BENCH = ".venv/bin/python bench/"
 
 
 @dataclass
@@ -97,6 +101,10 @@ class Session:
         if line.startswith(SETUP) or line == ACTIVATE:
             assert not command.output, f"{line}: output shown for a command not run"
             return
+        if line.startswith(BENCH):
+            self._check_flags(line)
+            assert not command.output, f"{line}: output shown for a command not run"
+            return
         if line.startswith("cd "):
             self.cwd = (self.cwd / line[3:].strip()).resolve()
             return
@@ -116,6 +124,17 @@ class Session:
         assert _normal(got) == _normal(command.output), (
             f"$ {command.line}\n--- the page shows:\n{command.output}\n--- it printed:\n{got}"
         )
+
+    def _check_flags(self, line: str) -> None:
+        script, *args = line.removeprefix(".venv/bin/python ").split()
+        done = subprocess.run(
+            [sys.executable, str(ROOT / script), "--help"],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        for flag in (a for a in args if a.startswith("--")):
+            assert flag in done.stdout.decode(), f"{script} has no {flag}"
 
     def _serve(self, line: str) -> None:
         server = subprocess.Popen(

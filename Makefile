@@ -12,7 +12,7 @@ PG_URL := postgresql+asyncpg://postgres@127.0.0.1:5432/test
 SEGUE_TEST_PG_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_URL))
 export SEGUE_TEST_PG_URL
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,13 +31,18 @@ run: $(STAMP)
 	exec $(BIN)/segue serve conversations --host $(HOST) --port $(PORT) --db $(DB)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench docs/examples
+	$(BIN)/ruff format --check src tests bench docs/examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The documentation site, into site/ (git-ignored); --strict fails on a broken link or
+# reference. Every example on its pages is run by tests/docs.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck docs
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -46,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/overhead.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data site .pytest_cache .mypy_cache .ruff_cache
 
 # The committed v1 OpenAPI documents that tests/segue/test_snapshots.py diffs against.
 SNAPSHOT_SERVICES ?= conversations demo workspace

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -32,10 +34,31 @@ When = Annotated[
 
 
 def _service(name: str) -> ServiceSpec:
+    if ":" in name:
+        return _from_module(name)
     known = services()
     if name not in known:
         raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(sorted(known))}")
     return known[name]
+
+
+def _from_module(target: str) -> ServiceSpec:
+    """``module:attribute`` (as uvicorn takes it, the module found from the current
+    directory): a :class:`ServiceSpec`, or an ASGI app (a ``segue.Segue``) served as is."""
+    module_name, _, attribute = target.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise typer.BadParameter(f"cannot load {target!r}: {exc}") from None
+    if isinstance(found, ServiceSpec):
+        return found
+
+    async def no_bootstrap(options: ServiceOptions) -> dict[str, Any]:
+        return {"api_key": None, "note": f"{target} is an app, with nothing to bootstrap"}
+
+    return ServiceSpec(target, "memory://", lambda options: found, no_bootstrap)
 
 
 def _instant(text: str | None, flag: str) -> datetime | None:
@@ -76,7 +99,7 @@ def _options(
 
 @app.command()
 def serve(
-    service: str,
+    service: Annotated[str, typer.Argument(help="an installed service, or module:attribute")],
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     db: Db = None,
@@ -140,7 +163,10 @@ def _errors(*also: type[Exception]) -> Iterator[None]:
 
 @app.command()
 def openapi(service: str, version: str, db: Db = None) -> None:
-    """Print the OpenAPI document of SERVICE's VERSION as JSON (no server is started)."""
+    """Print the OpenAPI document of SERVICE's VERSION as JSON (no server is started).
+
+    SERVICE is an installed service or `module:attribute` naming a segue app.
+    """
     from segue._api import find_api
 
     spec = _service(service)

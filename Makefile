@@ -12,7 +12,7 @@ PG_URL := postgresql+asyncpg://postgres@127.0.0.1:5432/test
 SEGUE_TEST_PG_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_URL))
 export SEGUE_TEST_PG_URL
 
-.PHONY: install run test lint typecheck docs bench clean
+.PHONY: install run test lint typecheck docs fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,6 +44,13 @@ docs: $(STAMP)
 
 test: lint typecheck docs
 	$(BIN)/pytest
+
+# The fuzz module of `make test` (schemathesis on every version of every service) with many
+# more generated requests per operation; FUZZ_EXAMPLES=N to change, FUZZ_SEED=N to vary.
+FUZZ_EXAMPLES ?= 500
+FUZZ_SEED ?= 13
+fuzz: $(STAMP)
+	SEGUE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SEGUE_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest tests/apps/test_fuzz.py
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }

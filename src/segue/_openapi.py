@@ -78,6 +78,7 @@ def _operation(route: RoutePlan, newer: dict[tuple[str, str], dict[str, Any]]) -
         return {
             "summary": f"Removed: use {route.removed.replacement}",
             "deprecated": True,
+            "parameters": _path_parameters(route, []),
             "responses": {"410": {"description": route.removed.describe()}},
         }
     op: dict[str, Any] = copy.deepcopy(newer.get(route.target.ident, {})) if route.target else {}
@@ -139,6 +140,11 @@ def _apply_adapter(route: RoutePlan, op: dict[str, Any]) -> None:
             "description": "Successful response",
             "content": {"application/json": {"schema": copy.deepcopy(found.response_schema)}},
         }
+    if route.target is None:
+        # No newer route to inherit answers from: the adapter answers with its success
+        # status or with whatever the calls it makes answer.
+        op["responses"].setdefault(str(found.status_code), {"description": "Successful response"})
+        op["responses"]["default"] = {"description": "Any answer of the calls the adapter makes"}
     if not op.get("summary"):
         op["summary"] = found.describe()
 

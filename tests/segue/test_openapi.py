@@ -76,3 +76,22 @@ async def test_docs_page_per_version(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert '"/v1/openapi.json"' in response.text
+
+
+async def test_removed_route_declares_its_path_parameters(client: httpx.AsyncClient) -> None:
+    """A removed route's 410 operation still names ``{id}``, so the document is valid."""
+    doc = await openapi(client, "/v1/openapi.json")
+    op = doc["paths"]["/v1/widgets/{id}/summary"]["get"]
+    assert op["parameters"] == [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+
+
+async def test_adapter_without_newer_route_declares_its_answers(client: httpx.AsyncClient) -> None:
+    """``POST /widgets/{id}/clone`` exists only as an adapter: its success status, and
+    a default for whatever the calls it makes answer (e.g. v2's 404)."""
+    doc = await openapi(client, "/v1/openapi.json")
+    responses = doc["paths"]["/v1/widgets/{id}/clone"]["post"]["responses"]
+    assert set(responses) == {"201", "default"}
+    missing = await client.post("/v1/widgets/w404/clone")
+    assert missing.status_code == 404

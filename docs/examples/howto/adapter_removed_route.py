@@ -58,5 +58,9 @@ CALLS = [
         "status": 404,
         "answer": {"error": "widget not found", "code": "NOT_FOUND"},
     },
-    {"call": "POST /api/v2/widgets/w1/clone", "status": 404, "answer": {"detail": "Not Found"}},
+    {
+        "call": "POST /api/v2/widgets/w1/clone",
+        "status": 404,
+        "answer": {"error": "Not Found", "code": "NOT_FOUND"},
+    },
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from segue import _bodypath as bp
@@ -57,7 +57,9 @@ class EnumMapped(BodyChange):
 
     def up(self, body: Any) -> Any:
         to_new = self.to_new
-        bp.update(body, self.path, lambda v: to_new.get(v, v))
+        # A client may send an object or array where the enum belongs: pass it on untouched
+        # for the newer version to reject, rather than fail looking it up.
+        bp.update(body, self.path, lambda v: to_new.get(v, v) if isinstance(v, Hashable) else v)
         return body
 
     def down_nested(self, body: Any) -> Any:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from segue_apps.common.errors import install_error_handlers
+from segue_apps.common.errors import error_body, install_error_handlers
+from segue_apps.common.guard import RequestGuard
 from segue_apps.common.migrate import migrating_lifespan
 from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.conversations.ratelimit import RateLimitMiddleware
@@ -46,5 +47,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
     if settings.rate_limit is not None:
         app.add_middleware(RateLimitMiddleware, limit=settings.rate_limit, clock=settings.clock)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        error_body=lambda status, code, message: error_body(code, message),
+    )
     use_envelope_openapi(app)
     return app

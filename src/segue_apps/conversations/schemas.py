@@ -1,6 +1,8 @@
 """Request and response models of the v2 surface (field names as in seed 001, v2 column).
 
-Request models validate input. Response models document output: routes return
+Request models validate input (as :class:`~segue_apps.common.inputs.InputModel`s, so
+nothing unstorable gets through: no integer beyond 64 bits, NUL, lone surrogate or deep
+nesting, metadata included). Response models document output: routes return
 JSON-ready dicts built from rows, so these describe exactly what the store emits and
 give the OpenAPI document (from which segue derives v1's) real names, types and enums.
 """
@@ -11,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from segue_apps.common.inputs import InputModel
+
 Role = Literal["system", "user", "assistant", "tool"]
 Metric = Literal["conversations", "messages", "tokens"]
 Granularity = Literal["hour", "day", "week", "month"]
@@ -20,20 +24,23 @@ Slug = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ]
 Ms = Annotated[int, Field(description="Unix time in milliseconds")]
+MAX_TOKEN_COUNT = 2**31 - 1
+"""A message's token count at most: the sums kept per conversation and project stay far
+inside 64 bits (2**32 such messages would be needed to overflow one)."""
 
 # --- requests ---------------------------------------------------------------------------
 
 
-class MessageIn(BaseModel):
+class MessageIn(InputModel):
     """A message to append; ``token_count`` overrides the server's estimate."""
 
     role: Role
     content: str = Field(min_length=1)
     metadata: dict[str, Any] | None = None
-    token_count: int | None = Field(default=None, ge=0)
+    token_count: int | None = Field(default=None, ge=0, le=MAX_TOKEN_COUNT)
 
 
-class ConversationCreate(BaseModel):
+class ConversationCreate(InputModel):
     """Body of ``POST /conversations``."""
 
     external_id: str | None = Field(default=None, min_length=1, max_length=255)
@@ -42,7 +49,7 @@ class ConversationCreate(BaseModel):
     messages: list[MessageIn] = Field(default_factory=list, max_length=1000)
 
 
-class ConversationPatch(BaseModel):
+class ConversationPatch(InputModel):
     """Body of ``PATCH /conversations/{id}``; only the fields sent are changed."""
 
     external_id: str | None = Field(default=None, min_length=1, max_length=255)
@@ -50,13 +57,13 @@ class ConversationPatch(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class MessagesAppend(BaseModel):
+class MessagesAppend(InputModel):
     """Body of ``POST /conversations/{id}/messages``."""
 
     messages: list[MessageIn] = Field(min_length=1, max_length=1000)
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(InputModel):
     """Body of ``POST /projects``; ``org_id`` is accepted, the calling key's org is used."""
 
     name: str = Field(min_length=1, max_length=255)
@@ -64,20 +71,20 @@ class ProjectCreate(BaseModel):
     org_id: str | None = None
 
 
-class ProjectPatch(BaseModel):
+class ProjectPatch(InputModel):
     """Body of ``PATCH /projects/{id}``."""
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
     slug: Slug | None = None
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(InputModel):
     """Body of ``POST /keys``."""
 
     name: str = Field(min_length=1, max_length=255)
 
 
-class TagsIn(BaseModel):
+class TagsIn(InputModel):
     """Body of ``POST /conversations/{id}/tags``."""
 
     tags: list[Tag] = Field(min_length=1, max_length=100)

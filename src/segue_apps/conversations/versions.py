@@ -124,7 +124,32 @@ async def create_conversation(request: Request, call: Caller) -> Response:
     return Response(201, found.json)
 
 
-@adapter("GET /projects")
+_STRING = {"type": "string"}
+V1_PROJECT_LIST = {
+    "type": "object",
+    "properties": {
+        "data": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": _STRING,
+                    "org_id": _STRING,
+                    "name": _STRING,
+                    "slug": _STRING,
+                    "created_at": {"type": "integer", "description": "Unix time in milliseconds"},
+                    "key_count": {"type": "integer"},
+                },
+                "required": ["id", "org_id", "name", "slug", "created_at", "key_count"],
+            },
+        }
+    },
+    "required": ["data"],
+}
+"""v1's project list as :func:`list_every_project` answers it: every project, no pages."""
+
+
+@adapter("GET /projects", response_schema=V1_PROJECT_LIST)
 async def list_every_project(request: Request, call: Caller) -> Response:
     """v1 lists every project at once: v2 pages walked to the end."""
     query = [(k, v) for k, v in request.query if k not in ("limit", "cursor")]

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PREFIX = "/api/v2"
 
@@ -132,6 +133,13 @@ def create_app() -> FastAPI:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(error_body(404, "NOT_FOUND", f"{exc.what} not found", None), 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # e.g. FastAPI's 400 for a body that is not JSON at all: still v2's envelope.
+        code = "NOT_FOUND" if exc.status_code == 404 else "BAD_REQUEST"
+        body = error_body(exc.status_code, code, str(exc.detail), None)
+        return JSONResponse(body, exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from segue_apps.common.guard import RequestGuard
 from segue_apps.common.heap import frozen_while_serving
 from segue_apps.common.migrate import migrating_lifespan
 from segue_apps.common.openapi import use_envelope_openapi
-from segue_apps.workspace.bodylimit import BodyLimitMiddleware
-from segue_apps.workspace.errors import install_error_handlers
+from segue_apps.workspace.errors import error_body, install_error_handlers
 from segue_apps.workspace.routes import account, batches, rows, tables, workspaces
 from segue_apps.workspace.settings import Settings
 
@@ -46,6 +46,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (tables, rows, batches, workspaces, account):
         app.include_router(module.router, prefix=PREFIX)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, error_body=error_body)
     use_envelope_openapi(app)
     return app

@@ -10,11 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from segue_apps.common.inputs import InputModel
+
 ColumnKind = Literal["input", "enrichment", "score", "sequence"]
 Outcome = Literal["inserted", "updated", "skipped"]
 
 
-class _Model(BaseModel):
+class _Model(InputModel):
+    """A request body: camelCase names, no unknown fields, nothing unstorable (see
+    :class:`~segue_apps.common.inputs.InputModel`)."""
+
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
 

@@ -208,7 +208,59 @@ _WRITABLE_HINTS = {  # v2 code → (v1 message, v1 hint, the v2 issue message na
 }
 
 
-@adapter(LIST_TABLES)
+_STRING = {"type": "string"}
+_V1_COLUMN = {
+    "type": "object",
+    "properties": {
+        "name": _STRING,
+        "slug": {"type": ["string", "null"]},
+        "kind": {"type": "string", "enum": ["input", "enrichment", "score"]},
+        "autoTrigger": {"type": "boolean", "description": "enrichment columns only"},
+    },
+    "required": ["name", "slug", "kind"],
+}
+_V1_TABLE = {
+    "type": "object",
+    "properties": {
+        "id": _STRING,
+        "workspaceId": _STRING,
+        "workspaceName": _STRING,
+        "name": _STRING,
+        "rowCount": {"type": "integer"},
+        "columns": {"type": "array", "items": _V1_COLUMN},
+        "createdAt": _STRING,
+        "updatedAt": _STRING,
+        "defaultSort": {"type": ["object", "null"]},
+        "defaultFilters": {"type": ["array", "null"], "items": {"type": "object"}},
+    },
+    "required": [
+        "id",
+        "workspaceId",
+        "workspaceName",
+        "name",
+        "rowCount",
+        "columns",
+        "createdAt",
+        "updatedAt",
+        "defaultSort",
+        "defaultFilters",
+    ],
+}
+V1_TABLE_PAGE = {
+    "type": "object",
+    "properties": {
+        "tables": {"type": "array", "items": _V1_TABLE},
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "pageSize": {"type": "integer"},
+    },
+    "required": ["tables", "total", "page", "pageSize"],
+}
+"""v1's table list as :func:`list_tables` answers it (the derived schema would require
+``autoTrigger`` on every column and know nothing of ``workspaceName``)."""
+
+
+@adapter(LIST_TABLES, response_schema=V1_TABLE_PAGE)
 async def list_tables(request: Request, call: Caller) -> Response:
     """v1 tables name their workspace (v2 `GET /workspaces`); `autoTrigger` only on enrichments."""
     found = await call.forward()

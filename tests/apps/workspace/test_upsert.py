@@ -224,21 +224,25 @@ async def test_bodies_parse_as_the_standard_json_module_parses_them(
     api: httpx.AsyncClient, make_table: MakeTable
 ) -> None:
     """The upsert body's fast parser falls back to ``json.loads`` for what it refuses:
-    the same bodies are accepted with the same values, the same ones refused."""
+    the same bodies are accepted with the same values, the same ones refused (``NaN``
+    parses either way, and is then refused as a value that is not a JSON number)."""
     table_id = await make_table(api, "email", "name")
     url = f"/api/v2/tables/{table_id}/rows/upsert"
     headers = {"content-type": "application/json"}
     accepted = [
         b'\xef\xbb\xbf{"rows": [{"email": "bom@x.io"}], "matchColumns": ["email"]}',
-        b'{"rows": [{"email": "n@x.io", "name": NaN}], "matchColumns": ["email"]}',
         b'{"rows": [{"email": "d@x.io", "email": "dup@x.io"}], "matchColumns": ["email"]}',
     ]
     for body in accepted:
         found = await api.post(url, content=body, headers=headers)
         assert found.status_code == 201, (body, found.text)
     emails = [r["email"] for r in await _flat(api, table_id)]
-    assert emails == ["bom@x.io", "n@x.io", "dup@x.io"]
-    for body in (b'{"rows": [,]}', b'{"rows": [{"email": "x"}], }'):
+    assert emails == ["bom@x.io", "dup@x.io"]
+    for body in (
+        b'{"rows": [,]}',
+        b'{"rows": [{"email": "x"}], }',
+        b'{"rows": [{"email": "n@x.io", "name": NaN}], "matchColumns": ["email"]}',
+    ):
         found = await api.post(url, content=body, headers=headers)
         assert found.status_code == 400, body
         assert found.json()["code"] == "VALIDATION_ERROR"

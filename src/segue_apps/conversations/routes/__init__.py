@@ -13,6 +13,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "Missing, invalid or revoked API key (UNAUTHORIZED)"),
         (404, "Not found, or not visible to this key (NOT_FOUND)"),
         (409, "Conflict (CONFLICT)"),
+        (413, "Request body over the size cap (PAYLOAD_TOO_LARGE)"),
+        (415, "Request body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
         (429, "Rate limit exceeded (RATE_LIMITED)"),
     )
 }

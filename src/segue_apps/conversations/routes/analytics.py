@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from segue_apps.common.errors import APIError, not_found
+from segue_apps.common.inputs import MAX_MS
 from segue_apps.common.responses import JSONResponse
 from segue_apps.conversations import buckets
 from segue_apps.conversations.auth import Caller, CallerDep
@@ -30,8 +31,8 @@ router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERRORS)
 
 DEFAULT_PERIOD_MS = 30 * buckets.DAY_MS
 ProjectId = Annotated[str | None, Query(description="must be the key's project")]
-Start = Annotated[int | None, Query(ge=0, description="ms, inclusive")]
-End = Annotated[int | None, Query(ge=0, description="ms, inclusive")]
+Start = Annotated[int | None, Query(ge=0, le=MAX_MS, description="ms, inclusive")]
+End = Annotated[int | None, Query(ge=0, le=MAX_MS, description="ms, inclusive")]
 
 
 def _period(

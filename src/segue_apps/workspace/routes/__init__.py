@@ -19,11 +19,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "Invalid request (VALIDATION_ERROR and route-specific codes)"),
         (401, "Missing or invalid API key (UNAUTHORIZED)"),
         (404, "Not found, or not visible to this key (…_NOT_FOUND)"),
+        (413, "Request body over the size cap (PAYLOAD_TOO_LARGE)"),
+        (415, "Request body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
     )
 }
 """Error responses documented on every route (all share the v2 envelope)."""
 
-Page = Annotated[int, Query(ge=0, description="Zero-based page index.")]
+MAX_PAGE = 2**31 - 1
+"""Any page past the data is empty; the cap keeps the row offset inside 64 bits."""
+Page = Annotated[int, Query(ge=0, le=MAX_PAGE, description="Zero-based page index.")]
 PageSize = Annotated[int, Query(ge=1, le=100, alias="pageSize", description="Items per page.")]
 
 

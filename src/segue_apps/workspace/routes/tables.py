@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from segue_apps.common.responses import JSONResponse
@@ -29,7 +31,12 @@ async def list_tables(caller: CallerDep, page: Page = 0, page_size: PageSize = 5
     return JSONResponse(body)
 
 
-@router.post("/tables", response_model=Table, status_code=201)
+DUPLICATE: dict[int | str, dict[str, Any]] = {
+    409: ERRORS[400] | {"description": "DUPLICATE_COLUMN"}
+}
+
+
+@router.post("/tables", response_model=Table, status_code=201, responses=DUPLICATE)
 async def create_table(body: TableIn, caller: CallerDep) -> Response:
     """Create a table with its columns.
 
@@ -58,7 +65,12 @@ async def list_columns(tableId: str, caller: CallerDep) -> Response:
     return JSONResponse(found)
 
 
-@router.post("/tables/{tableId}/columns", response_model=WorkspaceColumn, status_code=201)
+@router.post(
+    "/tables/{tableId}/columns",
+    response_model=WorkspaceColumn,
+    status_code=201,
+    responses=DUPLICATE,
+)
 async def add_column(tableId: str, body: ColumnIn, caller: CallerDep) -> Response:
     """Append a column to a table.
 

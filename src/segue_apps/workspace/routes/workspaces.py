@@ -39,7 +39,12 @@ async def list_workspaces(caller: CallerDep, page: Page = 0, page_size: PageSize
     return JSONResponse(body)
 
 
-@router.post("/workspaces", response_model=CreatedWorkspace, status_code=201)
+@router.post(
+    "/workspaces",
+    response_model=CreatedWorkspace,
+    status_code=201,
+    responses={403: ERRORS[400] | {"description": "WORKSPACE_LIMIT_REACHED"}},
+)
 async def create_workspace(caller: CallerDep, body: WorkspaceIn | None = None) -> Response:
     """Create an empty workspace; the answer carries its first API key (an extension)."""
     name = body.name if body is not None else WorkspaceIn().name

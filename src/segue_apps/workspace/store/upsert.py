@@ -399,8 +399,3 @@ async def upsert(
         if recorded is None:
             raise
         return False, recorded
-    except orjson.JSONEncodeError as exc:
-        # JSON the parser accepted but cannot store as JSON again: text holding a lone
-        # surrogate (``"\ud800"``), an integer beyond 64 bits. The transaction rolled back.
-        issue = {"path": "rows", "message": f"a value cannot be stored: {exc}"}
-        raise issues_error([issue]) from exc

@@ -62,20 +62,32 @@ def _lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("page", "source", "block"), _quotes())
 def test_quoted_seed_code_is_in_its_source(page: str, source: str, block: str) -> None:
-    """A block titled with a ``src/`` path is a verbatim excerpt of that file (``...`` lines
-    stand for lines left out), so a quote cannot drift from the code the apps' tests run."""
-    source_lines = [line.strip() for line in (ROOT / source).read_text().splitlines()]
+    """A block titled with a ``src/`` path is a verbatim excerpt of that file, indentation
+    included (``...`` lines stand for lines left out), so a quote cannot drift from the
+    code the apps' tests run."""
+    source_lines = [line.rstrip() for line in (ROOT / source).read_text().splitlines()]
     position = 0
     for part in re.split(r"^\s*\.\.\.\s*$", textwrap.dedent(block), flags=re.M):
-        wanted = [line.strip() for line in _lines(part)]
+        wanted = _lines(part)
         if not wanted:
             continue
         position = _find(source_lines, wanted, position, f"{page} quotes {source}")
 
 
+def _shape(lines: list[str]) -> list[tuple[int, str]]:
+    """Each line's text and indentation relative to the first line's (a quote may start
+    inside a block and end outside it)."""
+    first = len(lines[0]) - len(lines[0].lstrip())
+    return [(len(line) - len(line.lstrip()) - first, line.strip()) for line in lines]
+
+
 def _find(haystack: list[str], needle: list[str], start: int, what: str) -> int:
+    shape = _shape(needle)
     for i in range(start, len(haystack) - len(needle) + 1):
-        if haystack[i : i + len(needle)] == needle:
+        if (
+            haystack[i].strip() == needle[0].strip()
+            and _shape(haystack[i : i + len(needle)]) == shape
+        ):
             return i + len(needle)
     raise AssertionError(f"{what}: not found in order:\n" + "\n".join(needle))
 

@@ -8,8 +8,10 @@ expires at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,9 +24,21 @@ from segue_apps.common.db import Database, create_database
 from segue_apps.common.jobs import (
     CANCELLED,
     FAILED,
+    HANDLER_ERROR,
+    JSON,
     LEASE_EXPIRED,
+    QUEUED,
+    RUNNING,
     SUCCEEDED,
+    TIMED_OUT,
+    Backoff,
+    Handler,
+    Job,
+    JobCancelled,
+    JobContext,
+    JobFailed,
     JobQueue,
+    Worker,
     create_job_table,
     job_table,
 )
@@ -61,6 +75,11 @@ class Env:
         self.opened.append(db)
         return JobQueue(db, self.table, clock=self.clock)
 
+    def worker(self, handlers: dict[str, Handler], **options: Any) -> Worker:
+        """A worker on a queue of its own that polls often (tests wait on it)."""
+        options = {"poll_ms": 5, "max_poll_ms": 20, "lease_ms": 1_000, **options}
+        return Worker(self.queue(), handlers, **options)
+
 
 @pytest.fixture
 async def env(db_url: str) -> AsyncIterator[Env]:
@@ -77,6 +96,78 @@ async def env(db_url: str) -> AsyncIterator[Env]:
             await db.dispose()
 
 
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> None:
+    """Wait until ``check()`` is true (``TimeoutError`` after ``seconds``)."""
+    async with asyncio.timeout(seconds):  # the state is in the database: poll it
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def finished(queue: JobQueue, job_id: str) -> Job:
+    """The job once it has reached a final status."""
+    found: list[Job] = []
+
+    async def check() -> bool:
+        job = await queue.get(job_id)
+        found[:] = [job] if job else []
+        return job is not None and job.finished
+
+    await eventually(check)
+    return found[0]
+
+
+async def test_two_workers_run_each_of_200_jobs_exactly_once(env: Env) -> None:
+    """200 jobs, two workers on separate databases: each runs once and succeeds once."""
+    runs: Counter[str] = Counter()
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        runs[job.id] += 1
+        await asyncio.sleep(0.001)
+        return {"double": job.payload["n"] * 2}
+
+    queue = env.queue()
+    ids = [(await queue.enqueue("double", {"n": n})).id for n in range(200)]
+    one, two = env.worker({"double": handle}), env.worker({"double": handle})
+    async with one, two:
+
+        async def all_done() -> bool:
+            return len(await queue.list(statuses=[SUCCEEDED], limit=500)) == 200
+
+        await eventually(all_done, seconds=20)
+    done = {job.id: job for job in await queue.list(limit=500)}
+    assert runs == Counter(ids)
+    assert all(done[i].result == {"double": n * 2} for n, i in enumerate(ids))
+    assert {job.attempts for job in done.values()} == {1}
+    assert {job.worker for job in done.values()} == {one.name, two.name}
+
+
+async def test_a_dead_workers_job_is_taken_again_after_its_lease(env: Env) -> None:
+    """A job claimed by a worker that never finishes runs elsewhere once its lease expires."""
+    runs: Counter[str] = Counter()
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        runs[job.id] += 1
+        return "done"
+
+    queue = env.queue()
+    job = await queue.enqueue("k")
+    (dead,) = await queue.claim(["k"], "dead", lease_ms=1_000)
+    async with env.worker({"k": handle}) as alive:
+        await asyncio.sleep(0.05)  # polls, but the lease still holds
+        assert (await queue.get(job.id)) == dead
+        env.clock.advance(1_000)
+        alive.wake()
+        done = await finished(queue, job.id)
+    assert (done.status, done.result, done.attempts, done.worker) == (
+        SUCCEEDED, "done", 2, alive.name,
+    )  # fmt: skip
+    assert runs == {job.id: 1}
+    assert await queue.succeed(dead, "late") is None  # the dead claim can record nothing
+    assert (await queue.get(job.id)) == done
+
+
 async def test_an_expired_job_without_attempts_left_fails(env: Env) -> None:
     """A job whose last attempt's worker vanished ends failed, not running for ever."""
     queue = env.queue()
@@ -89,6 +180,93 @@ async def test_an_expired_job_without_attempts_left_fails(env: Env) -> None:
     assert (ended.status, ended.error["code"]) == (FAILED, LEASE_EXPIRED)
 
 
+async def test_a_stopped_worker_leaves_its_running_job_to_the_lease(env: Env) -> None:
+    """``stop`` past its grace cancels the handler and records nothing: the job runs again."""
+    started = asyncio.Event()
+
+    async def hang(job: Job, context: JobContext) -> JSON:
+        started.set()
+        await asyncio.sleep(60)
+
+    async def quick(job: Job, context: JobContext) -> JSON:
+        return job.attempts
+
+    queue = env.queue()
+    job = await queue.enqueue("k")
+    first = env.worker({"k": hang})
+    await first.start()
+    await started.wait()
+    await first.stop(grace_ms=10)
+    left = await queue.get(job.id)
+    assert left is not None
+    assert (left.status, left.worker) == (RUNNING, first.name)
+    env.clock.advance(1_000)
+    async with env.worker({"k": quick}):
+        done = await finished(queue, job.id)
+    assert (done.status, done.result) == (SUCCEEDED, 2)
+
+
+async def test_a_failing_job_is_retried_with_backoff_then_succeeds(env: Env) -> None:
+    """Each failure queues the job again after 1 s, then 2 s; the third attempt succeeds."""
+
+    async def flaky(job: Job, context: JobContext) -> JSON:
+        if job.attempts < 3:
+            raise ConnectionError(f"refused on attempt {job.attempts}")
+        return "delivered"
+
+    queue = env.queue()
+    job = await queue.enqueue("deliver", max_attempts=5)
+    async with env.worker({"deliver": flaky}, backoff=Backoff(base_ms=1_000)) as worker:
+        for attempt, wait_ms in ((1, 1_000), (2, 2_000)):
+
+            async def requeued(attempt: int = attempt) -> bool:
+                found = await queue.get(job.id)
+                return found is not None and (found.status, found.attempts) == (QUEUED, attempt)
+
+            await eventually(requeued)
+            waiting = await queue.get(job.id)
+            assert waiting is not None
+            assert waiting.run_after == env.clock.now + wait_ms
+            assert waiting.error == {
+                "code": HANDLER_ERROR,
+                "type": "ConnectionError",
+                "message": f"refused on attempt {attempt}",
+            }
+            await asyncio.sleep(0.03)  # not due yet: polls leave it queued
+            assert (await queue.get(job.id)) == waiting
+            env.clock.advance(wait_ms)
+            worker.wake()
+        done = await finished(queue, job.id)
+    assert (done.status, done.result, done.attempts) == (SUCCEEDED, "delivered", 3)
+
+
+async def test_a_job_out_of_attempts_fails_with_the_last_error(env: Env) -> None:
+    """After ``max_attempts`` failures the job is failed and keeps the last error."""
+
+    async def broken(job: Job, context: JobContext) -> JSON:
+        raise ValueError(f"bad {job.attempts}")
+
+    queue = env.queue()
+    job = await queue.enqueue("k", max_attempts=2)
+    async with env.worker({"k": broken}, backoff=Backoff(base_ms=0, cap_ms=0)):
+        done = await finished(queue, job.id)
+    assert (done.status, done.attempts, done.error["message"]) == (FAILED, 2, "bad 2")
+
+
+async def test_job_failed_fails_at_once(env: Env) -> None:
+    """A handler raising ``JobFailed`` fails the job without another attempt."""
+
+    async def refuse(job: Job, context: JobContext) -> JSON:
+        raise JobFailed("bad_payload", "no url")
+
+    queue = env.queue()
+    job = await queue.enqueue("k", max_attempts=5)
+    async with env.worker({"k": refuse}):
+        done = await finished(queue, job.id)
+    assert (done.status, done.attempts) == (FAILED, 1)
+    assert done.error == {"code": "bad_payload", "message": "no url"}
+
+
 async def test_a_queued_job_is_cancelled_at_once(env: Env) -> None:
     """Cancelling a queued job ends it; no worker takes it afterwards."""
     queue = env.queue()
@@ -99,6 +277,72 @@ async def test_a_queued_job_is_cancelled_at_once(env: Env) -> None:
     assert cancelled.status == CANCELLED
     assert await queue.claim(["k"], "w", lease_ms=1_000) == []
     assert (await queue.cancel(job.id)) == cancelled  # a finished job is left as it is
+
+
+async def test_a_running_job_is_cancelled_and_its_handler_learns(env: Env) -> None:
+    """Cancelling a running job flags it; the renewal cancels the handler; it ends cancelled."""
+    started, seen = asyncio.Event(), asyncio.Event()
+
+    async def long(job: Job, context: JobContext) -> JSON:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            seen.set()
+            raise
+
+    queue = env.queue()
+    job = await queue.enqueue("k")
+    async with env.worker({"k": long}, lease_ms=30):  # renews every 10 ms
+        await started.wait()
+        flagged = await queue.cancel(job.id)
+        assert flagged is not None
+        assert (flagged.status, flagged.cancel_requested) == (RUNNING, True)
+        done = await finished(queue, job.id)
+    assert seen.is_set()
+    assert (done.status, done.result) == (CANCELLED, None)
+
+
+async def test_checkpoint_records_progress_and_raises_once_cancelled(env: Env) -> None:
+    """``checkpoint(progress)`` stores progress; after a cancel it raises ``JobCancelled``."""
+    step = asyncio.Event()
+    outcome: list[str] = []
+
+    async def stepper(job: Job, context: JobContext) -> JSON:
+        try:
+            for n in range(1, 1_000):
+                await context.checkpoint({"step": n})
+                step.set()
+                await asyncio.sleep(0.005)
+        except JobCancelled:
+            outcome.append("cancelled")
+            raise
+        return None
+
+    queue = env.queue()
+    job = await queue.enqueue("k")
+    async with env.worker({"k": stepper}, lease_ms=60_000):  # no background renewal here
+        await step.wait()
+        running = await queue.get(job.id)
+        assert running is not None
+        assert running.progress["step"] >= 1
+        await queue.cancel(job.id)
+        done = await finished(queue, job.id)
+    assert outcome == ["cancelled"]
+    assert done.status == CANCELLED
+
+
+async def test_a_handler_over_its_time_limit_fails_timed_out(env: Env) -> None:
+    """A handler that overruns its kind's time limit fails ``timed_out``, without retry."""
+
+    async def slow(job: Job, context: JobContext) -> JSON:
+        await asyncio.sleep(60)
+
+    queue = env.queue()
+    job = await queue.enqueue("slow", max_attempts=3)
+    async with env.worker({"slow": slow}, time_limits_ms={"slow": 50}):
+        done = await finished(queue, job.id)
+    assert (done.status, done.attempts, done.error["code"]) == (FAILED, 1, TIMED_OUT)
 
 
 async def test_a_dedupe_key_enqueues_once_under_a_race(env: Env) -> None:

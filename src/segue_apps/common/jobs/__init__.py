@@ -46,6 +46,8 @@ id the receiver can deduplicate (the job id). The window for a second run is a w
 death between the work and the record, or a pause longer than the lease.
 """
 
+from segue_apps.common.jobs.backoff import Backoff
+from segue_apps.common.jobs.context import Handler, JobCancelled, JobContext, JobFailed
 from segue_apps.common.jobs.job import JSON, Job
 from segue_apps.common.jobs.ops import LEASE_EXPIRED
 from segue_apps.common.jobs.queue import JobQueue
@@ -61,19 +63,28 @@ from segue_apps.common.jobs.table import (
     drop_job_table,
     job_table,
 )
+from segue_apps.common.jobs.worker import HANDLER_ERROR, TIMED_OUT, Worker
 
 __all__ = [
     "CANCELLED",
     "FAILED",
     "FINAL_STATUSES",
+    "HANDLER_ERROR",
     "JSON",
     "LEASE_EXPIRED",
     "QUEUED",
     "RUNNING",
     "STATUSES",
     "SUCCEEDED",
+    "TIMED_OUT",
+    "Backoff",
+    "Handler",
     "Job",
+    "JobCancelled",
+    "JobContext",
+    "JobFailed",
     "JobQueue",
+    "Worker",
     "create_job_table",
     "drop_job_table",
     "job_table",

@@ -7,62 +7,20 @@ Real ``segue serve`` processes on 127.0.0.1, started and stopped by each test.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from tests.apps.conftest import PG_URL, fresh_pg_database
+from tests.apps.servers import server
 
 from segue.tooling import ServiceOptions
 from segue_apps.conversations.service import bootstrap
 
 pytestmark = pytest.mark.skipif(PG_URL is None, reason="needs SEGUE_TEST_PG_URL")
-SEGUE = str(Path(sys.executable).parent / "segue")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(db_url: str, *flags: str) -> Iterator[str]:
-    """``segue serve conversations`` on a free loopback port until the block ends; stopped
-    with SIGTERM (so it flushes its usage counts), killed if it has not left in 15 s."""
-    port = _free_port()
-    command = [SEGUE, "serve", "conversations", "--db", db_url, "--port", str(port), *flags]
-    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/_segue/versions", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server exited while starting"
-            assert time.monotonic() < deadline, "the server did not answer within 30 s"
-            time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture
@@ -78,10 +36,10 @@ async def test_two_processes_append_exactly_in_order_and_count_usage_together(
     (so ``after=<created_at>`` paging skips nothing), and v1 calls to both counted."""
     key = (await bootstrap(ServiceOptions(db_url=pg_url)))["api_key"]
     headers = {"authorization": f"Bearer {key}"}
-    with _server(pg_url) as one, _server(pg_url) as two:
+    with server("conversations", pg_url) as one, server("conversations", pg_url) as two:
         async with (
-            httpx.AsyncClient(base_url=one, headers=headers) as a,
-            httpx.AsyncClient(base_url=two, headers=headers) as b,
+            httpx.AsyncClient(base_url=one.url, headers=headers) as a,
+            httpx.AsyncClient(base_url=two.url, headers=headers) as b,
         ):
             created = await a.post("/api/v2/conversations", json={"title": "shared"})
             conversation = created.json()["conversation_id"]
@@ -116,13 +74,13 @@ async def test_rate_limit_holds_across_worker_processes(pg_url: str) -> None:
     """``--workers 2 --rate-limit 30/min``: of 80 quick requests, exactly 30 get through,
     whichever process answers each."""
     key = (await bootstrap(ServiceOptions(db_url=pg_url)))["api_key"]
-    with _server(pg_url, "--workers", "2", "--rate-limit", "30/min") as base:
+    with server("conversations", pg_url, "--workers", "2", "--rate-limit", "30/min") as running:
         # The readiness probe has no key, so it counts against no key's limit. Keep the
         # burst inside one minute window.
         if time.time() % 60 > 50:
             await asyncio.sleep(61 - time.time() % 60)
         async with httpx.AsyncClient(
-            base_url=base, headers={"authorization": f"Bearer {key}"}
+            base_url=running.url, headers={"authorization": f"Bearer {key}"}
         ) as client:
             statuses = [(await client.get("/api/v2/conversations")).status_code for _ in range(80)]
     assert statuses.count(200) == 30

@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
+import uvloop
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
@@ -58,6 +59,7 @@ RESULTS = BENCH / "results" / "soak.json"
 SEED = 20261204
 RSS_GROWTH_TARGET_PCT = 10.0
 RSS_EVERY_S = 5.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 # --------------------------------------------------------------------------- the mix
@@ -147,19 +149,21 @@ class Mix:
 # --------------------------------------------------------------------------- the server
 
 
-def session_memory(sid: int) -> dict[str, int]:
-    """RSS and PSS (KiB) summed over every process in session ``sid``, from ``/proc``.
+def session_usage(sid: int) -> dict[str, Any]:
+    """RSS and PSS (KiB) and CPU seconds summed over every process in session ``sid``, from
+    ``/proc``, with the 1-minute load average.
 
     RSS counts pages shared between worker processes once per process; PSS splits them.
     """
-    rss = pss = count = 0
+    rss = pss = count = ticks = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
             # Fields after the parenthesised command: state, ppid, pgrp, session, ...
-            if int(stat.rsplit(")", 1)[1].split()[3]) != sid:
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[3]) != sid:
                 continue
             status = Path(entry.path, "status").read_text()
             rollup = Path(entry.path, "smaps_rollup").read_text()
@@ -167,8 +171,15 @@ def session_memory(sid: int) -> dict[str, int]:
             continue  # gone meanwhile, or not ours to read
         rss += _kib(status, "VmRSS:")
         pss += _kib(rollup, "Pss:")
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
         count += 1
-    return {"rss_kib": rss, "pss_kib": pss, "processes": count}
+    return {
+        "rss_kib": rss,
+        "pss_kib": pss,
+        "cpu_s": round(ticks / CLOCK_TICKS, 2),
+        "processes": count,
+        "load1": round(os.getloadavg()[0], 2),
+    }
 
 
 def _kib(text: str, label: str) -> int:
@@ -242,7 +253,7 @@ class Load:
     error_examples: list[str] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
     max_send_lag_ms: float = 0.0
-    max_in_flight: int = 0
+    max_queued: int = 0
 
     def error(self, kind: str, detail: str) -> str:
         self.errors[kind] += 1
@@ -279,10 +290,26 @@ async def one(
     )
 
 
+async def send(
+    client: httpx.AsyncClient,
+    load: Load,
+    due_queue: asyncio.Queue[tuple[Planned, float]],
+    origin: float,
+) -> None:
+    """One connection's sender: the next due request, as soon as the last is answered."""
+    while True:
+        planned, due = await due_queue.get()
+        try:
+            await one(client, load, planned, due, origin)
+        finally:
+            due_queue.task_done()
+
+
 async def sample_memory(load: Load, sid: int, origin: float, stop_at: float) -> None:
     while time.perf_counter() < stop_at:
-        mem = await asyncio.to_thread(session_memory, sid)
-        load.memory.append({"t_s": round(time.perf_counter() - origin, 1), **mem})
+        mem = await asyncio.to_thread(session_usage, sid)
+        t_s = round(time.perf_counter() - origin, 1)
+        load.memory.append({"t_s": t_s, **mem, "client_cpu_s": round(time.process_time(), 2)})
         await asyncio.sleep(RSS_EVERY_S)
 
 
@@ -314,7 +341,13 @@ async def drive(args: argparse.Namespace, base: str, api_key: str, sid: int) -> 
         origin = begin + args.warmup  # the measured start
         stop_at = begin + total / args.rate
         sampler = asyncio.create_task(sample_memory(load, sid, origin, stop_at + 1))
-        tasks: set[asyncio.Task[None]] = set()
+        # Due requests wait here, not in httpx's pool: one sender per connection takes the
+        # next one, so a backlog costs a queue slot (bounded), not a pool scan per answer.
+        due_queue: asyncio.Queue[tuple[Planned, float]] = asyncio.Queue(args.max_queued)
+        senders = [
+            asyncio.create_task(send(client, load, due_queue, origin))
+            for _ in range(args.connections)
+        ]
         next_report = origin + args.slice_seconds
         for i in range(total):
             due = begin + i / args.rate
@@ -322,31 +355,37 @@ async def drive(args: argparse.Namespace, base: str, api_key: str, sid: int) -> 
             if delay > 0:
                 await asyncio.sleep(delay)
             if time.perf_counter() >= next_report:
-                progress(load, len(tasks), origin, next_report)
+                progress(load, due_queue.qsize(), origin, next_report)
                 next_report += args.slice_seconds
             planned = mix.next()
-            if len(tasks) >= args.max_in_flight:
+            try:
+                due_queue.put_nowait((planned, due))
+            except asyncio.QueueFull:
                 load.samples.append(Sample(due - origin, planned.op, 0.0, 0.0, "not sent"))
-                load.error("not sent", f"{args.max_in_flight} requests already in flight")
-                continue
-            task = asyncio.create_task(one(client, load, planned, due, origin))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            load.max_in_flight = max(load.max_in_flight, len(tasks))
-        if tasks:
-            await asyncio.wait(tasks, timeout=args.timeout + 5)
+                load.error("not sent", f"{args.max_queued} requests already waiting")
+            load.max_queued = max(load.max_queued, due_queue.qsize())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(due_queue.join(), args.timeout + 5)
+        for task in senders:
+            task.cancel()
+        await asyncio.gather(*senders, return_exceptions=True)
         await sampler
         load.memory.append(
-            {"t_s": round(time.perf_counter() - origin, 1), **session_memory(sid), "end": True}
+            {
+                "t_s": round(time.perf_counter() - origin, 1),
+                **session_usage(sid),
+                "client_cpu_s": round(time.process_time(), 2),
+                "end": True,
+            }
         )
     return load
 
 
-def progress(load: Load, in_flight: int, origin: float, now: float) -> None:
+def progress(load: Load, queued: int, origin: float, now: float) -> None:
     mem = load.memory[-1]["rss_kib"] / 1024 if load.memory else 0.0
     console.print(
         f"  {now - origin:6.0f}s  {len(load.samples):,} answered, "
-        f"{sum(load.errors.values())} errors, {in_flight} in flight, RSS {mem:,.1f} MiB"
+        f"{sum(load.errors.values())} errors, {queued} waiting, RSS {mem:,.1f} MiB"
     )
 
 
@@ -377,6 +416,18 @@ def stats(samples: list[Sample], seconds: float) -> dict[str, Any]:
     }
 
 
+def cpu_per_request(
+    load: Load, first: dict[str, Any], last: dict[str, Any]
+) -> tuple[float | None, float | None]:
+    """Server and generator CPU ms per request due between two usage samples."""
+    n = sum(1 for s in load.samples if first["t_s"] <= s.due < last["t_s"])
+    if not n:
+        return None, None
+    server = 1000 * (last["cpu_s"] - first["cpu_s"]) / n
+    client = 1000 * (last["client_cpu_s"] - first["client_cpu_s"]) / n
+    return round(server, 2), round(client, 2)
+
+
 def summarise(args: argparse.Namespace, load: Load) -> dict[str, Any]:
     seconds = args.minutes * 60
     measured = [s for s in load.samples if 0 <= s.due < seconds]
@@ -385,8 +436,24 @@ def summarise(args: argparse.Namespace, load: Load) -> dict[str, Any]:
         lo, hi = n * args.slice_seconds, min((n + 1) * args.slice_seconds, seconds)
         part = [s for s in measured if lo <= s.due < hi]
         mem = [m for m in load.memory if m["t_s"] <= hi]
+        was = [m for m in load.memory if m["t_s"] <= lo] or mem
+        server_ms, client_ms = cpu_per_request(load, was[-1], mem[-1])
+        ops = {
+            op: {k: v for k, v in stats(group, hi - lo).items() if k.endswith(("p50_ms", "p99_ms"))}
+            for op in sorted({s.op for s in part})
+            for group in [[s for s in part if s.op == op]]
+        }
         slices.append(
-            {"from_s": lo, "to_s": hi, **stats(part, hi - lo), "rss_kib": mem[-1]["rss_kib"]}
+            {
+                "from_s": lo,
+                "to_s": hi,
+                **stats(part, hi - lo),
+                "rss_kib": mem[-1]["rss_kib"],
+                "server_cpu_ms_per_request": server_ms,
+                "client_cpu_ms_per_request": client_ms,
+                "load1": mem[-1]["load1"],
+                "operations": ops,
+            }
         )
     ops = sorted({s.op for s in measured})
     per_op = {op: stats([s for s in measured if s.op == op], seconds) for op in ops}
@@ -396,11 +463,15 @@ def summarise(args: argparse.Namespace, load: Load) -> dict[str, Any]:
     growth = 100 * (end["rss_kib"] - started["rss_kib"]) / started["rss_kib"]
     pss_growth = 100 * (end["pss_kib"] - started["pss_kib"]) / started["pss_kib"]
     errors = sum(load.errors.values())
+    overall = stats(measured, seconds)
+    server_ms, client_ms = cpu_per_request(load, started, end)
+    overall["server_cpu_ms_per_request"] = server_ms
+    overall["client_cpu_ms_per_request"] = client_ms
     return {
         "errors": errors,
         "errors_by_kind": dict(load.errors),
         "error_examples": load.error_examples,
-        "overall": stats(measured, seconds),
+        "overall": overall,
         "slices": slices,
         "per_operation": per_op,
         "rss": {
@@ -418,7 +489,7 @@ def summarise(args: argparse.Namespace, load: Load) -> dict[str, Any]:
         "met": {"errors": errors == 0, "rss_growth": growth < RSS_GROWTH_TARGET_PCT},
         "generator": {
             "max_send_lag_ms": round(load.max_send_lag_ms, 2),
-            "max_in_flight": load.max_in_flight,
+            "max_queued": load.max_queued,
             "warmup_requests": sum(1 for s in load.samples if s.due < 0),
         },
     }
@@ -430,11 +501,23 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> None:
         f"{out['notes']['database']}"
     )
     table = Table(title=title)
-    columns = ("slice", "requests", "errors", "req/s", "p50 ms", "p99 ms", "max ms", "RSS MiB")
+    columns = (
+        "slice",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "RSS MiB",
+        "CPU ms/req",
+        "load",
+    )
     for column in columns:
         table.add_column(column, justify="right")
     rows = [(f"{s['from_s']:g}-{s['to_s']:g}s", s) for s in out["slices"]]
     rows.append(("overall", {**out["overall"], "rss_kib": out["rss"]["end_kib"]}))
+    na = "-"
     for label, s in rows:
         table.add_row(
             label,
@@ -445,6 +528,10 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> None:
             f"{s['p99_ms']:.1f}",
             f"{s['max_ms']:.1f}",
             f"{s['rss_kib'] / 1024:,.1f}",
+            na
+            if s.get("server_cpu_ms_per_request") is None
+            else f"{s['server_cpu_ms_per_request']:.2f}",
+            na if s.get("load1") is None else f"{s['load1']:.2f}",
         )
     console.print(table)
     ops = Table(title="per operation (measured part; latency from the due time)")
@@ -474,6 +561,13 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> None:
         "[green]met" if out["met"]["rss_growth"] else "[red]MISSED",
     )
     console.print(targets)
+    gen = out["generator"]
+    console.print(
+        f"server CPU {out['overall']['server_cpu_ms_per_request']:.2f} ms/request, "
+        f"generator CPU {out['overall']['client_cpu_ms_per_request']:.2f} ms/request, "
+        f"generator late by up to {gen['max_send_lag_ms']:.0f} ms, "
+        f"at most {gen['max_queued']} requests waiting for a connection"
+    )
     if out["errors_by_kind"]:
         console.print(f"errors: {out['errors_by_kind']}")
         for example in out["error_examples"]:
@@ -501,7 +595,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=20.0, help="unmeasured seconds first")
     parser.add_argument("--slice-seconds", type=float, default=60.0)
     parser.add_argument("--connections", type=int, default=32, help="client connection pool")
-    parser.add_argument("--max-in-flight", type=int, default=1000)
+    parser.add_argument(
+        "--max-queued", type=int, default=2000, help="due requests waiting before one is dropped"
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--conversations", type=int, default=100, help="created before the load")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -544,7 +640,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     started = time.monotonic()
     try:
-        out = asyncio.run(run(args))
+        # uvloop (a dependency of segue's server) keeps the generator's own overhead down.
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            out = runner.run(run(args))
     except BenchError as exc:
         console.print(f"[red]soak aborted:[/] {exc}")
         return 1
@@ -571,7 +669,10 @@ def main(argv: list[str] | None = None) -> int:
             f"workers), sampled every {RSS_EVERY_S:g}s; start = first sample after warm-up, "
             "end = after the last answer; PSS from smaps_rollup beside it"
         ),
-        "client": f"httpx.AsyncClient, {args.connections} connections, same machine",
+        "client": (
+            f"httpx.AsyncClient on uvloop in one process on the same machine; due requests "
+            f"queue for {args.connections} senders, one per connection"
+        ),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),

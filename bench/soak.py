@@ -10,7 +10,7 @@ is checked for its status and shape; anything else is an error. The server's RSS
 process of its session, from ``/proc``) is sampled throughout. Prints tables and writes
 ``bench/results/soak.json``. See ``bench/README.md``.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--rate 150] [--workers 1] [--db URL]
+    .venv/bin/python bench/soak.py [--minutes 10] [--rate 100] [--workers 1] [--db URL]
 """
 
 from __future__ import annotations
@@ -587,7 +587,7 @@ def package_version(name: str) -> str | None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="measured minutes")
-    parser.add_argument("--rate", type=float, default=150.0, help="requests per second")
+    parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
     parser.add_argument("--workers", type=int, default=1, help="segue serve --workers")
     parser.add_argument(
         "--db", default=None, help="a PostgreSQL URL (a throw-away database is made on its server)"

@@ -1,0 +1,1 @@
+"""Process runs as a service: runs, processes and health (seed 004), v1 and v2."""

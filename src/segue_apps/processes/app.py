@@ -1,0 +1,85 @@
+"""The newest (v2) processes API as a plain FastAPI app.
+
+Every route lives under ``/v2``. The lifespan migrates the schema, then starts the run
+worker: runs are jobs of the durable queue (:mod:`segue_apps.common.jobs`) in the
+``processes_jobs`` table, so any number of server processes on one database share them,
+and a run whose server died is taken again once its lease expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from segue_apps.common.db import create_database
+from segue_apps.common.guard import RequestGuard
+from segue_apps.common.jobs import JobQueue, Worker
+from segue_apps.common.migrate import upgrade
+from segue_apps.common.openapi import use_envelope_openapi
+from segue_apps.processes import routes, store
+from segue_apps.processes.errors import error_body, install_error_handlers
+from segue_apps.processes.executor import BUILT_IN, Executor, run_handler
+from segue_apps.processes.settings import Settings
+
+PREFIX = "/v2"
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version_processes"
+LEASE_MS = 15_000
+"""A killed server's runs are taken again this long after its last lease renewal."""
+
+
+def _lifespan(executors: Mapping[str, Executor]) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: Settings = app.state.settings
+        db = create_database(settings.db_url)
+        try:
+            await upgrade(db, MIGRATIONS, VERSION_TABLE)
+            app.state.db = db
+            worker = Worker(
+                JobQueue(db, store.jobs),
+                {store.RUN_KIND: run_handler(executors)},
+                concurrency=settings.concurrency,
+                lease_ms=LEASE_MS,
+                poll_ms=settings.poll_ms,
+                max_poll_ms=settings.poll_ms,
+                time_limits_ms={store.RUN_KIND: settings.run_time_limit_ms},
+                grace_ms=1_000,
+            )
+            app.state.worker = worker
+            async with worker:
+                yield
+        finally:
+            await db.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings, executors: Mapping[str, Executor] = BUILT_IN) -> FastAPI:
+    """Build the v2 app.
+
+    Args:
+        settings: database URL, body cap, clock and the run worker's settings.
+        executors: by name, what runs a process (``echo``, the built-in one, by default).
+
+    Example:
+        >>> app = create_app(Settings(db_url="sqlite+aiosqlite:///./data/processes.db"))
+    """
+    app = FastAPI(
+        title="Processes API",
+        version="2.0.0",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(executors),
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(routes.router, prefix=PREFIX)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, error_body=error_body)
+    use_envelope_openapi(app)
+    return app

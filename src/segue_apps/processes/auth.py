@@ -1,0 +1,59 @@
+"""``x-api-key`` authentication: every route depends on :data:`CallerDep`.
+
+A key belongs to one organisation (the tenant). Keys are stored as SHA-256 only; the
+hash is the lookup key, and the stored hash is compared in constant time
+(:mod:`segue_apps.common.keys`). A missing or unknown key → 401.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader
+from starlette.requests import Request
+
+from segue_apps.common.auth import BearerKeys
+from segue_apps.common.db import Database
+from segue_apps.common.keys import hash_key, hash_matches
+from segue_apps.processes import store
+from segue_apps.processes.settings import Settings
+
+
+async def find_org(db: Database, key: str, now: int) -> str | None:
+    """The organisation of ``key``, or None for an unknown key."""
+    row = await db.run(store.key_owner, hash_key(key))
+    if row is None or not hash_matches(key, row[0]):
+        return None
+    return str(row[1])
+
+
+KEYS = BearerKeys(find_org)
+_api_key = APIKeyHeader(name="x-api-key", auto_error=False, description="API key")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated caller of one request."""
+
+    org_id: str
+    db: Database
+    settings: Settings
+    now: int
+
+
+ApiKey = Annotated[str | None, Depends(_api_key)]
+"""A route dependency's parameter: the ``x-api-key`` header, or None."""
+
+
+async def authenticate(request: Request, key: ApiKey) -> Caller:
+    """Resolve the ``x-api-key`` header; a missing or unknown key → 401."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    now = settings.clock()
+    org_id = await KEYS.require(key or None, db, now)
+    return Caller(org_id, db, settings, now)
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]

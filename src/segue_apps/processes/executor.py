@@ -1,0 +1,45 @@
+"""Executors: what running a process means. The built-in one echoes the run's inputs.
+
+An :data:`Executor` takes the run's inputs ``[{name, value}]`` and returns its outputs in
+the same shape. It runs inside a job of the durable queue, so it may run again after a
+worker dies mid-run: it must be idempotent in its side effects. An executor that raises
+ends the run ``Failed``; one past the service's time limit ends it ``TimedOut``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from segue_apps.common.jobs import JSON, Handler, Job, JobContext, JobFailed
+
+Executor = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+EXECUTOR_ERROR = "executor_error"
+
+
+async def echo(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The built-in executor: the outputs are the inputs, in order."""
+    return [{"name": item["name"], "value": item["value"]} for item in inputs]
+
+
+BUILT_IN: dict[str, Executor] = {"echo": echo}
+
+
+def run_handler(executors: Mapping[str, Executor]) -> Handler:
+    """The queue's handler of ``process_run`` jobs: run the process's executor.
+
+    An executor's exception fails the run at once (:class:`JobFailed`, no retry): another
+    attempt would raise again. A worker killed mid-run is different: the lease expires and
+    the run is tried again, up to its job's attempts.
+    """
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        executor = executors.get(job.payload["executor"])
+        if executor is None:
+            raise JobFailed(EXECUTOR_ERROR, f"no executor {job.payload['executor']!r}")
+        try:
+            return await executor(job.payload["inputs"])
+        except Exception as error:
+            raise JobFailed(EXECUTOR_ERROR, f"{type(error).__name__}: {error}") from error
+
+    return handle

@@ -1,0 +1,68 @@
+"""Entry points the `segue` command line uses: build the newest app, bootstrap a tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from segue import Segue
+from segue.tooling import ServiceOptions, ServiceSpec
+from segue.types import ASGIApp
+from segue_apps.common.clock import ms_clock, now_ms
+from segue_apps.common.db import create_database
+from segue_apps.common.migrate import upgrade
+from segue_apps.processes import store
+from segue_apps.processes.app import MIGRATIONS, VERSION_TABLE, create_app
+from segue_apps.processes.errors import error_body
+from segue_apps.processes.settings import Settings
+from segue_apps.processes.versions import versions
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/processes.db"
+
+
+def create_newest_app(options: ServiceOptions) -> FastAPI:
+    """Build the v2 app from command-line options."""
+    return create_app(Settings(db_url=options.db_url))
+
+
+async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
+    """Create a new tenant: an organisation, its agent, a published demo process, a share
+    id naming it and an API key.
+
+    Returns:
+        ``{"api_key", "agent_id", "process_id", "share_id"}``; ``api_key`` is shown only here.
+    """
+    db = create_database(options.db_url)
+    try:
+        await upgrade(db, MIGRATIONS, VERSION_TABLE)
+        return await db.run(store.create_tenant, now_ms(), write=True)
+    finally:
+        await db.dispose()
+
+
+def versioned(
+    newest: ASGIApp,
+    *,
+    deprecated_at: datetime | None = None,
+    sunset_at: datetime | None = None,
+    clock: Callable[[], int] = now_ms,
+) -> Segue:
+    """v2 as implemented plus v1 as declared in ``versions.py``."""
+    return Segue(
+        newest, versions(deprecated_at, sunset_at), error_body=error_body, clock=ms_clock(clock)
+    )
+
+
+def create_service_app(options: ServiceOptions) -> ASGIApp:
+    """The whole service, every version, as `segue serve processes` runs it."""
+    return versioned(
+        create_newest_app(options),
+        deprecated_at=options.v1_deprecated,
+        sunset_at=options.v1_sunset,
+    )
+
+
+SERVICE = ServiceSpec("processes", DEFAULT_DB_URL, create_service_app, bootstrap)

@@ -1,0 +1,31 @@
+"""Settings of one processes app instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from segue_apps.common.clock import Clock, now_ms
+
+MAX_BODY_BYTES = 1_048_576
+"""Largest request body accepted (1 MiB); more is answered 413."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What :func:`~segue_apps.processes.app.create_app` needs.
+
+    Args:
+        db_url: SQLAlchemy async URL (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``).
+        max_body_bytes: request bodies above this size are refused with 413.
+        clock: current time in ms (a run's ``created_at``); injectable for tests.
+        poll_ms: how often the run worker looks for queued runs when idle (and at most).
+        run_time_limit_ms: how long one run may execute before it ends ``TimedOut``.
+        concurrency: runs executed at once by this process's worker.
+    """
+
+    db_url: str
+    max_body_bytes: int = MAX_BODY_BYTES
+    clock: Clock = field(default=now_ms)
+    poll_ms: int = 100
+    run_time_limit_ms: int = 60_000
+    concurrency: int = 4

@@ -1,0 +1,137 @@
+"""v1 of the processes API, declared as its differences from v2 (seed 004).
+
+v1 is deprecated with no end-of-life date: every v1 answer, errors included, carries
+``Deprecation: @<epoch>`` and ``Link: <…/_segue/guide>; rel="deprecation"``, no ``Sunset``.
+A missing or wrong ``x-api-key`` is 401 in both versions (the provider's v1 said 403).
+v1 errors have v2's body ``{status_code, message, details}``.
+
+| v1 (`/v1`)                      | v2 (`/v2`)          | v1 differs by                       |
+|---------------------------------|---------------------|-------------------------------------|
+| `POST /invoke/{share_id}`       | `POST /runs`        | the share id names process and      |
+|                                 |                     | stage; the body is the facts        |
+|                                 |                     | `{name: value}`; → `{worker_id}`    |
+| `GET /run/{worker_id}`          | `GET /runs/{id}`    | `{state, answer}`: `answer` is the  |
+|                                 |                     | JSON text of `{name: value}`        |
+| `POST /upload`                  | `POST /files`       | not built yet (neither is v2's)     |
+| —                               | every other route   | absent: 404                         |
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from segue import Caller, Lifecycle, Request, Response, RouteAbsent, Version, adapter
+from segue_apps.processes.errors import error_body
+
+DEPRECATED = datetime(2026, 1, 1, tzinfo=UTC)
+"""When v1 was deprecated (the ``Deprecation`` header's instant)."""
+GUIDE = "/_segue/guide"
+
+V1_CHANGES = [
+    *(
+        RouteAbsent(route)
+        for route in (
+            "POST /runs",
+            "GET /runs",
+            "GET /runs/{id}",
+            "POST /runs/{id}/cancel",
+            "GET /processes",
+            "GET /processes/{id}",
+            "GET /shares/{share_id}",
+            "GET /health",
+        )
+    ),
+]
+
+
+def versions(
+    deprecated_at: datetime | None = None, sunset_at: datetime | None = None
+) -> list[Version]:
+    """v2 and v1, newest first; v1 deprecated (no sunset unless the command line sets one)."""
+    v1 = Version(
+        "v1",
+        ["/v1"],
+        changes=V1_CHANGES,
+        adapters=[invoke, run_state],  # defined below
+        lifecycle=Lifecycle(
+            deprecated_at=deprecated_at or DEPRECATED, sunset_at=sunset_at, migration_url=GUIDE
+        ),
+        title="Processes API v1",
+    )
+    return [Version("v2", ["/v2"], title="Processes API v2"), v1]
+
+
+# --------------------------------------------------------------------------- adapters
+
+_FACTS = {"type": "object", "description": "The facts: `{name: value}`, the run's inputs"}
+_WORKER = {
+    "type": "object",
+    "properties": {"worker_id": {"type": "string"}},
+    "required": ["worker_id"],
+}
+_STATE = {
+    "type": "object",
+    "properties": {
+        "state": {"type": "string", "enum": ["pending", "running", "done", "error"]},
+        "answer": {
+            "type": ["string", "null"],
+            "description": "once done: the JSON text of `{name: value}` for every output",
+        },
+    },
+    "required": ["state", "answer"],
+}
+_STATES = {
+    "Created": "pending",
+    "Running": "running",
+    "Succeeded": "done",
+    "Failed": "error",
+    "Cancelled": "error",
+    "TimedOut": "error",
+}
+
+
+def _invalid(message: str) -> Response:
+    return Response(400, error_body(400, "BAD_REQUEST", message))
+
+
+@adapter("POST /invoke/{share_id}", status_code=201, request_schema=_FACTS, response_schema=_WORKER)
+async def invoke(request: Request, call: Caller) -> Response:
+    """Start a run of the process the share id names, its inputs the facts: v2 `POST /runs`."""
+    try:
+        facts: Any = request.json if request.content else {}
+    except orjson.JSONDecodeError:
+        return _invalid("The body must be a JSON object of facts")
+    if not isinstance(facts, dict):
+        return _invalid("The body must be a JSON object of facts")
+    share = await call.get(f"/shares/{request.path_params['share_id']}")
+    if share.status != 200:
+        return share
+    named: dict[str, Any] = share.json
+    run = {
+        "agent_id": named["agent_id"],
+        "process_id": named["process_id"],
+        "stage": named["stage"],
+        "name": named["name"],
+        "inputs": facts,
+    }
+    created = await call.post("/runs", json=run)
+    if created.status != 201:
+        return created
+    return Response(201, {"worker_id": created.json["id"]})
+
+
+@adapter("GET /run/{worker_id}", response_schema=_STATE)
+async def run_state(request: Request, call: Caller) -> Response:
+    """The run's state and, once done, its outputs as JSON text: v2 `GET /runs/{id}`."""
+    found = await call.get(f"/runs/{request.path_params['worker_id']}")
+    if found.status != 200:
+        return found
+    run: dict[str, Any] = found.json
+    state = _STATES[run["status"]]
+    answer = None
+    if state == "done":
+        answer = orjson.dumps({o["name"]: o["value"] for o in run["outputs"]}).decode()
+    return Response(200, {"state": state, "answer": answer})

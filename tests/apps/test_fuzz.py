@@ -79,14 +79,15 @@ class Service:
         self.key: str | None = None
 
     def headers(self) -> dict[str, str]:
-        """The key's ``Authorization`` header (none for a service without keys)."""
+        """The key's headers (none for a service without keys)."""
         if self.app is None:
             self.folder = Path(tempfile.mkdtemp(prefix=f"segue-fuzz-{self.spec.name}-"))
             options = _options(self.spec, self.folder)
             made = asyncio.run(self.spec.bootstrap(options))
             self.key = made["api_key"]
             self.app = self.spec.create_app(options)
-        return {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        # Both ways services read a key: a bearer token, or (processes) ``x-api-key``.
+        return {"Authorization": f"Bearer {self.key}", "x-api-key": self.key} if self.key else {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         assert self.app is not None, "call headers() before sending a request"

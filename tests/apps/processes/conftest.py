@@ -1,0 +1,76 @@
+"""Fixtures: the processes service (v2 and v1) with its worker running, one tenant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from segue.tooling import ServiceOptions
+from segue_apps.processes.app import create_app
+from segue_apps.processes.service import bootstrap, versioned
+from segue_apps.processes.settings import Settings
+
+START_MS = 1_609_502_400_000  # 2021-01-01T12:00:00Z
+
+
+@dataclass
+class Tenant:
+    """One organisation, as a client with its key."""
+
+    client: httpx.AsyncClient
+    key: str
+    agent_id: str
+    process_id: str
+    share_id: str
+
+
+@dataclass
+class Env:
+    """The running service and a way to make more tenants."""
+
+    asgi: Any
+    db_url: str
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def client(self, key: str | None = None) -> httpx.AsyncClient:
+        headers = {"x-api-key": key} if key else {}
+        transport = httpx.ASGITransport(app=self.asgi)
+        made = httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+        self.clients.append(made)
+        return made
+
+    async def new_tenant(self) -> Tenant:
+        made = await bootstrap(ServiceOptions(db_url=self.db_url))
+        assert set(made) == {"api_key", "agent_id", "process_id", "share_id"}
+        return Tenant(
+            self.client(made["api_key"]),
+            made["api_key"],
+            made["agent_id"],
+            made["process_id"],
+            made["share_id"],
+        )
+
+
+@pytest.fixture
+async def env(db_url: str) -> AsyncIterator[Env]:
+    """The service with its lifespan (migrations, run worker) started."""
+    app = create_app(Settings(db_url=db_url, clock=lambda: START_MS, poll_ms=20))
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    made = Env(versioned(app), db_url)
+    try:
+        yield made
+    finally:
+        for client in made.clients:
+            await client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def tenant(env: Env) -> Tenant:
+    """The first tenant."""
+    return await env.new_tenant()

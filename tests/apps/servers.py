@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,15 +51,21 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 
 
 @contextmanager
-def server(service: str, db_url: str, *flags: str) -> Iterator[Server]:
-    """``segue serve SERVICE`` on a free loopback port until the block ends.
+def server(
+    service: str, db_url: str, *flags: str, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """``segue serve SERVICE`` on a free loopback port until the block ends, with ``env``
+    added to this process's environment.
 
     Stopped with SIGTERM (so it flushes its usage counts), killed if it has not left in
     15 s; a server already killed (:meth:`Server.kill`) is only reaped.
     """
     port = free_port()
     command = [SEGUE, "serve", service, "--db", db_url, "--port", str(port), *flags]
-    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
+    environment = {**os.environ, **(env or {})}
+    process = subprocess.Popen(
+        command, start_new_session=True, stderr=subprocess.DEVNULL, env=environment
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -28,8 +28,6 @@ from segue_apps.processes.settings import Settings
 PREFIX = "/v2"
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_processes"
-LEASE_MS = 15_000
-"""A killed server's runs are taken again this long after its last lease renewal."""
 
 
 def _lifespan(executors: Mapping[str, Executor]) -> Any:
@@ -44,7 +42,7 @@ def _lifespan(executors: Mapping[str, Executor]) -> Any:
                 JobQueue(db, store.jobs),
                 {store.RUN_KIND: run_handler(executors)},
                 concurrency=settings.concurrency,
-                lease_ms=LEASE_MS,
+                lease_ms=settings.lease_ms,
                 poll_ms=settings.poll_ms,
                 max_poll_ms=settings.poll_ms,
                 time_limits_ms={store.RUN_KIND: settings.run_time_limit_ms},

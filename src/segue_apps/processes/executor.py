@@ -8,6 +8,7 @@ ends the run ``Failed``; one past the service's time limit ends it ``TimedOut``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,26 @@ async def echo(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 BUILT_IN: dict[str, Executor] = {"echo": echo}
+
+
+def load_executors(path: str) -> dict[str, Executor]:
+    """The built-in executors overlaid with the mapping at ``path`` (``"package.module:NAME"``).
+
+    How a deployment plugs its own executors into ``segue serve processes`` (the
+    ``executors`` service option, or ``SEGUE_PROCESSES_EXECUTORS``): ``NAME`` is a mapping
+    from executor names to :data:`Executor` functions. A name already built in (``echo``,
+    what the demo process runs) is replaced.
+
+    Raises:
+        ValueError: ``path`` is not ``module:attribute`` or does not name a mapping.
+    """
+    module, _, attribute = path.partition(":")
+    if not module or not attribute:
+        raise ValueError(f"executors {path!r}: expected 'package.module:NAME'")
+    found = getattr(importlib.import_module(module), attribute)
+    if not isinstance(found, Mapping) or not all(callable(f) for f in found.values()):
+        raise ValueError(f"executors {path!r}: not a mapping of names to executors")
+    return {**BUILT_IN, **found}
 
 
 def run_handler(executors: Mapping[str, Executor]) -> Handler:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,15 +19,49 @@ from segue_apps.common.migrate import upgrade
 from segue_apps.processes import store
 from segue_apps.processes.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.processes.errors import error_body
+from segue_apps.processes.executor import BUILT_IN, load_executors
 from segue_apps.processes.settings import Settings
 from segue_apps.processes.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/processes.db"
+ENVIRONMENT_PREFIX = "SEGUE_PROCESSES_"
+"""``SEGUE_PROCESSES_<OPTION>`` sets an option that ``ServiceOptions.extra`` leaves out."""
+
+
+def _option(options: ServiceOptions, name: str) -> str | None:
+    value = options.extra.get(name, os.environ.get(ENVIRONMENT_PREFIX + name.upper()))
+    return None if value is None else str(value)
 
 
 def create_newest_app(options: ServiceOptions) -> FastAPI:
-    """Build the v2 app from command-line options."""
-    return create_app(Settings(db_url=options.db_url))
+    """Build the v2 app from command-line options.
+
+    Service options, from ``options.extra`` or else the environment variable
+    ``SEGUE_PROCESSES_<NAME>`` (what reaches `segue serve processes`):
+
+    - ``lease_ms``, ``run_time_limit_ms``, ``concurrency``, ``poll_ms``: the run worker's
+      :class:`Settings` of the same names (integers).
+    - ``executors``: ``"package.module:NAME"``, a mapping of executor names to executors
+      laid over the built-in ones (see :func:`~.executor.load_executors`).
+    """
+    defaults = Settings(db_url=options.db_url)
+
+    def number(name: str) -> int:
+        value = _option(options, name)
+        return int(getattr(defaults, name) if value is None else value)
+
+    settings = dataclasses.replace(
+        defaults,
+        lease_ms=number("lease_ms"),
+        run_time_limit_ms=number("run_time_limit_ms"),
+        concurrency=number("concurrency"),
+        poll_ms=number("poll_ms"),
+    )
+    executors = _option(options, "executors")
+    return create_app(
+        settings,
+        BUILT_IN if executors is None else load_executors(executors),
+    )
 
 
 async def bootstrap(options: ServiceOptions) -> dict[str, Any]:

@@ -21,6 +21,9 @@ class Settings:
         poll_ms: how often the run worker looks for queued runs when idle (and at most).
         run_time_limit_ms: how long one run may execute before it ends ``TimedOut``.
         concurrency: runs executed at once by this process's worker.
+        lease_ms: how long a run's claim holds without renewal: a killed server's runs are
+            taken again this long after its last renewal, and a cancel reaches a running
+            run within a third of it.
     """
 
     db_url: str
@@ -29,3 +32,4 @@ class Settings:
     poll_ms: int = 100
     run_time_limit_ms: int = 60_000
     concurrency: int = 4
+    lease_ms: int = 15_000

@@ -3,7 +3,9 @@
 * a body over the service's cap → 413 ``PAYLOAD_TOO_LARGE``, whether or not it says
   its length (a chunked body is counted as it arrives, and never buffered past the cap);
 * a body that is not JSON (``Content-Type`` other than ``application/json`` or
-  ``…+json``) → 415 ``UNSUPPORTED_MEDIA_TYPE``: every route of our services reads JSON;
+  ``…+json``) → 415 ``UNSUPPORTED_MEDIA_TYPE``: every route of our services reads JSON,
+  except the upload routes a service names (``form_paths``), which take any body up to
+  their own cap;
 * a NUL character in the path or the query string → 400 ``BAD_REQUEST``: no id, cursor
   or search text holds one, and PostgreSQL text cannot.
 
@@ -12,6 +14,7 @@ Each service renders the answer in its own envelope through ``error_body``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,12 +38,23 @@ class RequestGuard:
         app: the app behind.
         max_body_bytes: largest request body accepted.
         error_body: renders the envelope.
+        form_paths: paths (matched whole) whose bodies need not be JSON.
+        max_form_bytes: the cap of those paths' bodies.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, error_body: ErrorBody) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        error_body: ErrorBody,
+        form_paths: re.Pattern[str] | None = None,
+        max_form_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.limit = max_body_bytes
         self.error_body = error_body
+        self.form_paths = form_paths
+        self.form_limit = max_form_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,22 +64,24 @@ class RequestGuard:
         if "\x00" in scope["path"] or b"\x00" in query or b"%00" in query:
             await self._refuse(scope, send, 400, "BAD_REQUEST", "NUL characters are not allowed")
             return
+        form = self.form_paths is not None and self.form_paths.fullmatch(scope["path"]) is not None
+        limit = self.form_limit if form else self.limit
         headers = dict(scope["headers"])
         length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limit:
-            await self._refuse_size(scope, send)
+        if length.isdigit() and int(length) > limit:
+            await self._refuse_size(scope, send, limit)
             return
-        body = await self._read(receive)
+        body = await self._read(receive, limit)
         if body is None:
-            await self._refuse_size(scope, send)
+            await self._refuse_size(scope, send, limit)
             return
-        if body and not _is_json(headers.get(b"content-type", b"")):
+        if body and not form and not _is_json(headers.get(b"content-type", b"")):
             message = "Request body must be JSON (Content-Type: application/json)"
             await self._refuse(scope, send, 415, "UNSUPPORTED_MEDIA_TYPE", message)
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    async def _read(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or ``None`` once it grows past the cap."""
         chunks: list[bytes] = []
         size = 0
@@ -75,15 +91,15 @@ class RequestGuard:
                 break  # the client went away; the app will see the same
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    async def _refuse_size(self, scope: Scope, send: Send) -> None:
-        message = f"Request body exceeds {self.limit} bytes"
+    async def _refuse_size(self, scope: Scope, send: Send, limit: int) -> None:
+        message = f"Request body exceeds {limit} bytes"
         await self._refuse(scope, send, 413, "PAYLOAD_TOO_LARGE", message)
 
     async def _refuse(self, scope: Scope, send: Send, status: int, code: str, text: str) -> None:

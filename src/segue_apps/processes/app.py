@@ -8,11 +8,14 @@ and a run whose server died is taken again once its lease expires.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from segue_apps.common.db import create_database
@@ -23,11 +26,14 @@ from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.processes import routes, store
 from segue_apps.processes.errors import error_body, install_error_handlers
 from segue_apps.processes.executor import BUILT_IN, Executor, run_handler
+from segue_apps.processes.filestore import LocalFileStore
 from segue_apps.processes.settings import Settings
 
 PREFIX = "/v2"
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_processes"
+UPLOAD_PATHS = re.compile(rf"{PREFIX}/files/[^/]+/upload")
+"""The upload URLs' path: its bodies are multipart forms, not JSON."""
 
 
 def _lifespan(executors: Mapping[str, Executor]) -> Any:
@@ -38,6 +44,8 @@ def _lifespan(executors: Mapping[str, Executor]) -> Any:
         try:
             await upgrade(db, MIGRATIONS, VERSION_TABLE)
             app.state.db = db
+            app.state.upload_secret = await _upload_secret(db)
+            app.state.files = LocalFileStore(settings.upload_dir)
             worker = Worker(
                 JobQueue(db, store.jobs),
                 {store.RUN_KIND: run_handler(executors)},
@@ -55,6 +63,14 @@ def _lifespan(executors: Mapping[str, Executor]) -> Any:
             await db.dispose()
 
     return lifespan
+
+
+async def _upload_secret(db: Any) -> str:
+    """The database's upload-signing secret (made by whichever server asks first)."""
+    try:
+        return str(await db.run(store.upload_secret, secrets.token_hex(32), write=True))
+    except sa.exc.IntegrityError:  # another server stored its own first: use that one
+        return str(await db.run(store.upload_secret, "", write=True))
 
 
 def create_app(settings: Settings, executors: Mapping[str, Executor] = BUILT_IN) -> FastAPI:
@@ -78,6 +94,13 @@ def create_app(settings: Settings, executors: Mapping[str, Executor] = BUILT_IN)
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(routes.router, prefix=PREFIX)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, error_body=error_body)
+    app.include_router(routes.uploads, prefix=PREFIX)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        error_body=error_body,
+        form_paths=UPLOAD_PATHS,
+        max_form_bytes=settings.max_upload_bytes,
+    )
     use_envelope_openapi(app)
     return app

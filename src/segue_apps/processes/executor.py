@@ -1,9 +1,10 @@
 """Executors: what running a process means. The built-in one echoes the run's inputs.
 
-An :data:`Executor` takes the run's inputs ``[{name, value}]`` and returns its outputs in
-the same shape. It runs inside a job of the durable queue, so it may run again after a
-worker dies mid-run: it must be idempotent in its side effects. An executor that raises
-ends the run ``Failed``; one past the service's time limit ends it ``TimedOut``.
+An :data:`Executor` takes the run's inputs ``[{name, value}]`` and its attached files
+``[{id, file_name, size}]`` and returns its outputs ``[{name, value}]``. It runs inside a
+job of the durable queue, so it may run again after a worker dies mid-run: it must be
+idempotent in its side effects. An executor that raises ends the run ``Failed``; one past
+the service's time limit ends it ``TimedOut``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from typing import Any
 
 from segue_apps.common.jobs import JSON, Handler, Job, JobContext, JobFailed
 
-Executor = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+Executor = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 EXECUTOR_ERROR = "executor_error"
 
 
-async def echo(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The built-in executor: the outputs are the inputs, in order."""
-    return [{"name": item["name"], "value": item["value"]} for item in inputs]
+async def echo(inputs: list[dict[str, Any]], files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The built-in executor: the inputs in order, then ``file_count`` and ``file_bytes``
+    (how many files are attached and their total size)."""
+    echoed = [{"name": item["name"], "value": item["value"]} for item in inputs]
+    return [
+        *echoed,
+        {"name": "file_count", "value": len(files)},
+        {"name": "file_bytes", "value": sum(int(f["size"]) for f in files)},
+    ]
 
 
 BUILT_IN: dict[str, Executor] = {"echo": echo}
@@ -59,7 +66,7 @@ def run_handler(executors: Mapping[str, Executor]) -> Handler:
         if executor is None:
             raise JobFailed(EXECUTOR_ERROR, f"no executor {job.payload['executor']!r}")
         try:
-            return await executor(job.payload["inputs"])
+            return await executor(job.payload["inputs"], job.payload.get("files", []))
         except Exception as error:
             raise JobFailed(EXECUTOR_ERROR, f"{type(error).__name__}: {error}") from error
 

@@ -1,12 +1,13 @@
-"""The v2 routes: runs, processes, shares (extension) and health, all under ``/v2``."""
+"""The v2 routes: runs, files, processes, shares (extension) and health, all under ``/v2``."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,8 +20,11 @@ from segue_apps.common.responses import JSONResponse
 from segue_apps.processes import store
 from segue_apps.processes.auth import ApiKey, CallerDep, authenticate
 from segue_apps.processes.errors import error_body
+from segue_apps.processes.filestore import LocalFileStore, sign, signature_matches
 from segue_apps.processes.schemas import (
     ErrorBody,
+    FileIn,
+    FileUpload,
     Health,
     Id,
     ProcessPage,
@@ -130,9 +134,16 @@ async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Respon
         process = store.get_process(conn, org, body.process_id)
         if process is None or process.agent_id != body.agent_id:
             raise not_found("Process")
-        if body.file_ids:  # no file store yet: every file id is unknown
-            raise not_found(f"File {body.file_ids[0]!r}")
-        return store.create_run(conn, org, process, body.name, body.stage, inputs, caller.now)
+        try:
+            attached = store.attachable_files(conn, org, body.file_ids)
+        except LookupError as unknown:
+            raise not_found(f"File {unknown.args[0]!r}") from None
+        except ValueError as waiting:
+            message = f"File {waiting.args[0]!r} was never uploaded"
+            raise APIError(400, "BAD_REQUEST", message) from None
+        return store.create_run(
+            conn, org, process, body.name, body.stage, inputs, attached, caller.now
+        )
 
     row = await caller.db.run(create, write=True)
     request.app.state.worker.wake()  # run it now rather than at the next poll
@@ -195,6 +206,84 @@ async def cancel_run(id: str, caller: CallerDep) -> Response:
     return JSONResponse(run_body(await caller.db.run(cancel, write=True)))
 
 
+@router.post("/files", response_model=FileUpload, status_code=201, tags=["Files"])
+async def create_file(request: Request, body: FileIn, caller: CallerDep) -> Response:
+    """A file to attach to runs, and the URL to upload its bytes to (once, within
+    ``upload_ttl`` seconds, as a multipart form with a ``file`` part and the
+    ``upload_fields``; no API key: the URL's signature is the credential)."""
+    org = caller.org_id
+
+    def create(conn: Any) -> str:
+        if body.agent_id is not None and not store.agent_exists(conn, org, body.agent_id):
+            raise not_found("Agent")
+        return store.create_file(conn, org, body.agent_id, body.file_name, caller.now)
+
+    file_id = await caller.db.run(create, write=True)
+    expires = caller.now // 1000 + caller.settings.upload_ttl
+    signature = sign(request.app.state.upload_secret, file_id, expires)
+    path = request.app.url_path_for("upload_file", id=file_id)
+    url = f"{str(request.base_url).rstrip('/')}{path}"
+    answer = {
+        "file_name": body.file_name,
+        "id": file_id,
+        "upload_url": f"{url}?expires={expires}&signature={signature}",
+        "upload_http_method": "POST",
+        "upload_http_headers": {},
+        "upload_fields": {"key": file_id},
+    }
+    return JSONResponse(answer, status_code=201)
+
+
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "No `file` part, or a `key` field other than the file's id"),
+        (403, "The URL is expired, used already, or not one this service signed"),
+        (413, "Upload over the size cap"),
+    )
+}
+uploads = APIRouter(responses=UPLOAD_ERRORS)
+
+
+@uploads.post("/files/{id}/upload", status_code=204, tags=["Files"], name="upload_file")
+async def upload_file(
+    request: Request,
+    id: str,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(max_length=64)],
+    file: Annotated[UploadFile, File()],
+    key: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Upload a file's bytes to the URL ``POST /files`` gave (no API key: the URL's
+    signature is the credential). It works once, before it expires; a refused upload
+    stores nothing."""
+    settings = request.app.state.settings
+    if not signature_matches(request.app.state.upload_secret, id, expires, signature):
+        raise APIError(403, "FORBIDDEN", "The upload URL's signature is not valid")
+    now = settings.clock()
+    if expires * 1000 <= now:
+        raise APIError(403, "FORBIDDEN", "The upload URL has expired")
+    if key is not None and key != id:
+        raise APIError(400, "BAD_REQUEST", "The form's key is not this file's id")
+    files: LocalFileStore = request.app.state.files
+    data = await file.read()
+    staged = await asyncio.to_thread(files.stage, data)
+
+    def claim(conn: Any) -> bool:
+        if not store.claim_upload(conn, id, len(data), now):
+            return False
+        files.commit(staged, id)  # a failed move rolls the claim back
+        return True
+
+    try:
+        claimed = await request.app.state.db.run(claim, write=True)
+    finally:
+        await asyncio.to_thread(files.discard, staged)  # gone already once committed
+    if not claimed:
+        raise APIError(403, "FORBIDDEN", "The upload URL has been used already")
+    return Response(status_code=204)
+
+
 @router.get("/processes", response_model=ProcessPage, tags=["Processes"])
 async def list_processes(
     caller: CallerDep,
@@ -247,7 +336,8 @@ async def get_share(share_id: Id, caller: CallerDep) -> Response:
     responses={503: {"model": ErrorBody, "description": "A dependency failed (named in details)"}},
 )
 async def health(request: Request, key: ApiKey) -> Response:
-    """Check the database really answers; 503 naming what failed otherwise.
+    """Check the database really answers and the file store really writes, reads and
+    deletes; 503 naming what failed otherwise.
 
     The database is checked before the key (whose lookup needs it), so a service whose
     database is away answers 503 rather than failing the key check.
@@ -259,4 +349,11 @@ async def health(request: Request, key: ApiKey) -> Response:
         details = [{"check": "database", "message": f"{type(error).__name__}: {error}"}]
         return JSONResponse(error_body(503, "UNAVAILABLE", "database: unavailable", details), 503)
     await authenticate(request, key)
-    return JSONResponse({"status": "OK", "database": "OK"})
+    files: LocalFileStore = request.app.state.files
+    try:
+        await asyncio.to_thread(files.probe)
+    except Exception as error:  # any failure is the answer
+        details = [{"check": "file_store", "message": f"{type(error).__name__}: {error}"}]
+        body = error_body(503, "UNAVAILABLE", "file_store: unavailable", details)
+        return JSONResponse(body, 503)
+    return JSONResponse({"status": "OK", "database": "OK", "file_store": "OK"})

@@ -102,6 +102,27 @@ class Health(BaseModel):
 
     status: Literal["OK"]
     database: Literal["OK"]
+    file_store: Literal["OK"]
+
+
+class FileIn(InputModel):
+    """``POST /v2/files``."""
+
+    file_name: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    agent_id: Id | None = None
+
+
+class FileUpload(BaseModel):
+    """A file waiting for its bytes, and how to upload them (once, before it expires)."""
+
+    file_name: str
+    id: str
+    upload_url: str = Field(description="Absolute; its signature is the credential")
+    upload_http_method: Literal["POST"]
+    upload_http_headers: dict[str, str]
+    upload_fields: dict[str, str] = Field(
+        description="Form fields to send with the `file` part of the multipart upload"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,6 +34,15 @@ def _option(options: ServiceOptions, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def default_upload_dir(db_url: str) -> Path:
+    """Next to a SQLite database file (``<name>-files``); else ``data/processes-files``."""
+    _, _, path = db_url.partition(":///")
+    if db_url.startswith("sqlite") and path and ":memory:" not in path:
+        database = Path(path)
+        return database.with_name(f"{database.stem}-files")
+    return Path("data/processes-files")
+
+
 def create_newest_app(options: ServiceOptions) -> FastAPI:
     """Build the v2 app from command-line options.
 
@@ -41,6 +51,9 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
 
     - ``lease_ms``, ``run_time_limit_ms``, ``concurrency``, ``poll_ms``: the run worker's
       :class:`Settings` of the same names (integers).
+    - ``upload_dir``: the directory of uploaded files (default: next to a SQLite database
+      file, else ``data/processes-files``); ``upload_ttl`` (seconds, default 300) and
+      ``max_upload_bytes``: of the upload URLs.
     - ``executors``: ``"package.module:NAME"``, a mapping of executor names to executors
       laid over the built-in ones (see :func:`~.executor.load_executors`).
     """
@@ -56,6 +69,9 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
         run_time_limit_ms=number("run_time_limit_ms"),
         concurrency=number("concurrency"),
         poll_ms=number("poll_ms"),
+        upload_ttl=number("upload_ttl"),
+        max_upload_bytes=number("max_upload_bytes"),
+        upload_dir=Path(_option(options, "upload_dir") or default_upload_dir(options.db_url)),
     )
     executors = _option(options, "executors")
     return create_app(

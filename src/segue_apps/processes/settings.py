@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from segue_apps.common.clock import Clock, now_ms
 
 MAX_BODY_BYTES = 1_048_576
 """Largest request body accepted (1 MiB); more is answered 413."""
+MAX_UPLOAD_BYTES = 32 * 1_048_576
+"""Largest upload accepted by an upload URL (32 MiB); more is answered 413."""
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,6 @@ class Settings:
     run_time_limit_ms: int = 60_000
     concurrency: int = 4
     lease_ms: int = 15_000
+    upload_dir: Path = Path("data/processes-files")
+    upload_ttl: int = 300
+    max_upload_bytes: int = MAX_UPLOAD_BYTES

@@ -85,6 +85,27 @@ runs = sa.Table(
     sa.Column("created_at", _MS, nullable=False),
     sa.Index("processes_runs_list", "org_id", "process_id", "agent_id", "created_at", "id"),
 )
+files = sa.Table(
+    "processes_files",
+    metadata,
+    sa.Column("id", sa.String(21), primary_key=True),
+    sa.Column("org_id", sa.String(21), nullable=False),
+    sa.Column("agent_id", sa.String(26), nullable=True),
+    sa.Column("file_name", sa.String(256), nullable=False),
+    sa.Column("size", _MS, nullable=True),
+    sa.Column("uploaded_at", _MS, nullable=True),
+    sa.Column("created_at", _MS, nullable=False),
+)
+"""Revision 0003: a file is created by ``POST /v2/files``; ``uploaded_at`` and ``size``
+are set once, by the one upload its signed URL allows."""
+secrets = sa.Table(
+    "processes_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+)
+"""Revision 0003: the service's own secrets (the upload-signing key), shared by every
+server process on the database."""
 SCHEMA_TABLES = [orgs, api_keys, agents, processes, shares, runs]
 """The tables of revision 0001 (the jobs table comes from 0002)."""
 jobs = job_table(metadata, JOBS_TABLE)
@@ -214,11 +235,20 @@ def create_run(
     name: str,
     stage: str,
     inputs: list[dict[str, Any]],
+    attached: list[dict[str, Any]],
     now: int,
 ) -> Any:
-    """Insert a run and queue its job in one transaction; return the run's row."""
+    """Insert a run and queue its job in one transaction; return the run's row.
+
+    ``attached`` is the run's files as :func:`attachable_files` gives them.
+    """
     run_id = new_id()
-    payload = {"run_id": run_id, "executor": process.executor, "inputs": inputs}
+    payload = {
+        "run_id": run_id,
+        "executor": process.executor,
+        "inputs": inputs,
+        "files": attached,
+    }
     job = job_ops.enqueue(conn, jobs, RUN_KIND, payload, now=now, tenant=org_id)
     conn.execute(
         runs.insert().values(
@@ -229,7 +259,7 @@ def create_run(
             name=name,
             stage=stage,
             inputs=dumps(inputs),
-            file_ids="[]",
+            file_ids=dumps([f["id"] for f in attached]),
             job_id=job.id,
             created_at=now,
         )
@@ -280,3 +310,61 @@ def list_runs(
 def ping(conn: Connection) -> None:
     """Read from the database (for the health check)."""
     conn.execute(sa.select(sa.func.count()).select_from(orgs).limit(1)).scalar_one()
+
+
+# --------------------------------------------------------------------------- files
+
+UPLOAD_SECRET = "upload_signing_key"
+
+
+def upload_secret(conn: Connection, fresh: str) -> str:
+    """The upload-signing secret, stored as ``fresh`` the first time it is asked for."""
+    query = sa.select(secrets.c.value).where(secrets.c.name == UPLOAD_SECRET)
+    found = conn.execute(query).scalar_one_or_none()
+    if found is not None:
+        return str(found)
+    conn.execute(secrets.insert().values(name=UPLOAD_SECRET, value=fresh))
+    return fresh
+
+
+def create_file(
+    conn: Connection, org_id: str, agent_id: str | None, file_name: str, now: int
+) -> str:
+    """A file waiting for its upload; returns its id."""
+    file_id = new_id()
+    conn.execute(
+        files.insert().values(
+            id=file_id, org_id=org_id, agent_id=agent_id, file_name=file_name, created_at=now
+        )
+    )
+    return file_id
+
+
+def claim_upload(conn: Connection, file_id: str, size: int, now: int) -> bool:
+    """Mark the file uploaded with ``size`` bytes; False if it was uploaded already."""
+    claimed = conn.execute(
+        files.update()
+        .where(files.c.id == file_id, files.c.uploaded_at.is_(None))
+        .values(uploaded_at=now, size=size)
+    )
+    return claimed.rowcount == 1
+
+
+def attachable_files(conn: Connection, org_id: str, file_ids: list[str]) -> list[dict[str, Any]]:
+    """``[{id, file_name, size}]`` of ``file_ids`` in order.
+
+    Raises:
+        LookupError: a file is unknown or another organisation's (its id the argument).
+        ValueError: a file was never uploaded (its id the argument).
+    """
+    query = sa.select(files).where(files.c.org_id == org_id, files.c.id.in_(set(file_ids)))
+    found = {row.id: row for row in conn.execute(query)}
+    out = []
+    for file_id in file_ids:
+        row = found.get(file_id)
+        if row is None:
+            raise LookupError(file_id)
+        if row.uploaded_at is None:
+            raise ValueError(file_id)
+        out.append({"id": row.id, "file_name": row.file_name, "size": row.size})
+    return out

@@ -12,7 +12,9 @@ v1 errors have v2's body ``{status_code, message, details}``.
 |                                 |                     | `{name: value}`; → `{worker_id}`    |
 | `GET /run/{worker_id}`          | `GET /runs/{id}`    | `{state, answer}`: `answer` is the  |
 |                                 |                     | JSON text of `{name: value}`        |
-| `POST /upload`                  | `POST /files`       | not built yet (neither is v2's)     |
+| `POST /upload`                  | `POST /files`       | no body needed; `{upload_url, …,`   |
+|                                 |                     | `blob_uri}`; `?attachments_key=`    |
+|                                 |                     | `<blob_uri>` on invoke = `file_ids` |
 | —                               | every other route   | absent: 404                         |
 """
 
@@ -42,6 +44,8 @@ V1_CHANGES = [
             "GET /processes/{id}",
             "GET /shares/{share_id}",
             "GET /health",
+            "POST /files",
+            "POST /files/{id}/upload",
         )
     ),
 ]
@@ -55,7 +59,7 @@ def versions(
         "v1",
         ["/v1"],
         changes=V1_CHANGES,
-        adapters=[invoke, run_state],  # defined below
+        adapters=[invoke, run_state, upload],  # defined below
         lifecycle=Lifecycle(
             deprecated_at=deprecated_at or DEPRECATED, sunset_at=sunset_at, migration_url=GUIDE
         ),
@@ -99,7 +103,9 @@ def _invalid(message: str) -> Response:
 
 @adapter("POST /invoke/{share_id}", status_code=201, request_schema=_FACTS, response_schema=_WORKER)
 async def invoke(request: Request, call: Caller) -> Response:
-    """Start a run of the process the share id names, its inputs the facts: v2 `POST /runs`."""
+    """Start a run of the process the share id names, its inputs the facts, its files the
+    `attachments_key` query parameters (each a `blob_uri` of `POST /upload`): v2
+    `POST /runs`."""
     try:
         facts: Any = request.json if request.content else {}
     except orjson.JSONDecodeError:
@@ -110,12 +116,19 @@ async def invoke(request: Request, call: Caller) -> Response:
     if share.status != 200:
         return share
     named: dict[str, Any] = share.json
+    file_ids = []
+    for name, value in request.query:
+        if name == "attachments_key":
+            if not value.startswith(BLOB_PREFIX):
+                return Response(404, error_body(404, "NOT_FOUND", f"File {value!r} not found"))
+            file_ids.append(value.removeprefix(BLOB_PREFIX))
     run = {
         "agent_id": named["agent_id"],
         "process_id": named["process_id"],
         "stage": named["stage"],
         "name": named["name"],
         "inputs": facts,
+        "file_ids": file_ids,
     }
     created = await call.post("/runs", json=run)
     if created.status != 201:
@@ -135,3 +148,47 @@ async def run_state(request: Request, call: Caller) -> Response:
     if state == "done":
         answer = orjson.dumps({o["name"]: o["value"] for o in run["outputs"]}).decode()
     return Response(200, {"state": state, "answer": answer})
+
+
+BLOB_PREFIX = "blob://files/"
+"""A v1 ``blob_uri`` is this and the v2 file id."""
+_UPLOAD_IN = {
+    "type": "object",
+    "properties": {"file_name": {"type": "string", "minLength": 1, "maxLength": 256}},
+    "description": "Optional; no body is needed",
+}
+_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "upload_url": {"type": "string"},
+        "upload_http_method": {"type": "string", "enum": ["POST"]},
+        "upload_http_headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "blob_uri": {"type": "string", "description": "Pass as `attachments_key` to invoke"},
+    },
+    "required": ["upload_url", "upload_http_method", "upload_http_headers", "blob_uri"],
+}
+
+
+@adapter("POST /upload", status_code=201, request_schema=_UPLOAD_IN, response_schema=_UPLOAD)
+async def upload(request: Request, call: Caller) -> Response:
+    """A URL to upload one file's bytes to (a multipart form with a `file` part, once,
+    within 5 minutes): v2 `POST /files`."""
+    try:
+        given: Any = request.json if request.content else {}
+    except orjson.JSONDecodeError:
+        return _invalid("The body must be a JSON object")
+    if not isinstance(given, dict):
+        return _invalid("The body must be a JSON object")
+    made = await call.post("/files", json={"file_name": given.get("file_name", "upload")})
+    if made.status != 201:
+        return made
+    file: dict[str, Any] = made.json
+    return Response(
+        201,
+        {
+            "upload_url": file["upload_url"],
+            "upload_http_method": file["upload_http_method"],
+            "upload_http_headers": file["upload_http_headers"],
+            "blob_uri": BLOB_PREFIX + file["id"],
+        },
+    )

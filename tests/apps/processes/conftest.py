@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +35,8 @@ class Env:
 
     asgi: Any
     db_url: str
+    upload_dir: Path
+    now: int = START_MS
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def client(self, key: str | None = None) -> httpx.AsyncClient:
@@ -56,12 +59,22 @@ class Env:
 
 
 @pytest.fixture
-async def env(db_url: str) -> AsyncIterator[Env]:
-    """The service with its lifespan (migrations, run worker) started."""
-    app = create_app(Settings(db_url=db_url, clock=lambda: START_MS, poll_ms=20))
+async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    """The service with its lifespan (migrations, run worker) started; its clock is
+    ``Env.now`` (ms), the upload directory ``Env.upload_dir``."""
+    upload_dir = tmp_path / "files"
+    holder: list[Env] = []
+    settings = Settings(
+        db_url=db_url,
+        clock=lambda: holder[0].now if holder else START_MS,
+        poll_ms=20,
+        upload_dir=upload_dir,
+    )
+    app = create_app(settings)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    made = Env(versioned(app), db_url)
+    made = Env(versioned(app), db_url, upload_dir)
+    holder.append(made)
     try:
         yield made
     finally:

@@ -20,7 +20,9 @@ from segue_apps.processes.executor import Executor, echo
 LOG = "SEGUE_TEST_EXECUTIONS"
 
 
-async def scripted(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def scripted(
+    inputs: list[dict[str, Any]], files: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Echo the inputs, after sleeping or instead raising as they say."""
     given = {item["name"]: item["value"] for item in inputs}
     log = os.environ.get(LOG)
@@ -34,7 +36,7 @@ async def scripted(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise RuntimeError(given["raise"])
     if "sleep" in given:
         await asyncio.sleep(float(given["sleep"]))
-    return await echo(inputs)
+    return await echo(inputs, files)
 
 
 EXECUTORS: dict[str, Executor] = {"echo": scripted}

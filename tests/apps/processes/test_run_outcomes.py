@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,13 +28,14 @@ LIMIT_MS = 1000
 
 
 @pytest.fixture
-async def env(db_url: str) -> AsyncIterator[Env]:
+async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     """The service with test executors, a short time limit and a short lease."""
-    extra = {"executors": PATH, "run_time_limit_ms": LIMIT_MS, "lease_ms": 300, "poll_ms": 20}
+    extra = {"executors": PATH, "run_time_limit_ms": LIMIT_MS, "lease_ms": 300, "poll_ms": 20,
+             "upload_dir": str(tmp_path / "files")}  # fmt: skip
     app = create_newest_app(ServiceOptions(db_url=db_url, extra=extra))
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    made = Env(versioned(app), db_url)
+    made = Env(versioned(app), db_url, tmp_path / "files")
     try:
         yield made
     finally:

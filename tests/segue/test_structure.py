@@ -99,7 +99,7 @@ def test_public_surface_is_pinned() -> None:
             ["Examples", "Guide", "GuidePages", "Outcome", "Scenario", "Shown", "Step"],
         ),
         ("segue.usage", ["UsageRecorder", "bearer_prefix", "loopback_only"]),
-        ("segue.tooling", ["ServiceOptions", "ServiceSpec"]),
+        ("segue.tooling", ["ServiceFlag", "ServiceOptions", "ServiceSpec"]),
     ],
 )
 def test_family_surfaces_are_pinned(package: str, names: list[str]) -> None:

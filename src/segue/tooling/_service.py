@@ -35,6 +35,41 @@ class ServiceOptions:
 
 
 @dataclass(frozen=True)
+class ServiceFlag:
+    """A service's own command-line option, such as ``--upload-ttl SECONDS``.
+
+    `segue serve` and `segue bootstrap` read the flags the service declares after the
+    common ones and hand them over in :attr:`ServiceOptions.extra`, keyed by ``name`` with
+    dashes as underscores (``upload_ttl``), parsed by ``parse``. A flag not given is left
+    out of ``extra``: the service's own default applies.
+
+    Args:
+        name: the flag without its dashes, e.g. ``"upload-ttl"``.
+        help: one line for ``segue services``.
+        parse: turns the text into the value (``int``, a choice check, ...); a
+            ``ValueError`` becomes a usage error naming the flag.
+        metavar: what the value is called in the help, e.g. ``"SECONDS"``.
+        switch: a flag that takes no value; given, its value is ``True``.
+    """
+
+    name: str
+    help: str
+    parse: Callable[[str], Any] = str
+    metavar: str = "VALUE"
+    switch: bool = False
+
+    @property
+    def key(self) -> str:
+        """The key of the value in :attr:`ServiceOptions.extra`."""
+        return self.name.replace("-", "_")
+
+    @property
+    def usage(self) -> str:
+        """``--name METAVAR`` (or ``--name`` for a switch)."""
+        return f"--{self.name}" if self.switch else f"--{self.name} {self.metavar}"
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """A runnable reference service.
 
@@ -46,6 +81,8 @@ class ServiceSpec:
             least ``"api_key"``.
         guide_examples: calls the migration guide makes to show each version side by
             side (``segue guide``); ``None`` leaves the guide without examples.
+        serve_flags: the service's own options of `segue serve`.
+        bootstrap_flags: the service's own options of `segue bootstrap`.
     """
 
     name: str
@@ -53,3 +90,5 @@ class ServiceSpec:
     create_app: Callable[[ServiceOptions], ASGIApp]
     bootstrap: Callable[[ServiceOptions], Coroutine[Any, Any, dict[str, Any]]]
     guide_examples: Sequence[Scenario] | None = None
+    serve_flags: Sequence[ServiceFlag] = ()
+    bootstrap_flags: Sequence[ServiceFlag] = ()

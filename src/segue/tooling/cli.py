@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -23,7 +23,7 @@ import typer
 
 from segue._errors import SegueError
 from segue.tooling._serve import services
-from segue.tooling._service import ServiceOptions, ServiceSpec
+from segue.tooling._service import ServiceFlag, ServiceOptions, ServiceSpec
 
 app = typer.Typer(help="Serve every version of an API from one implementation of the newest.")
 
@@ -82,23 +82,58 @@ def _rate(text: str | None) -> int | None:
     return int(count)
 
 
+def _flags(declared: Sequence[ServiceFlag], args: Sequence[str]) -> dict[str, Any]:
+    """The service's own flags among the arguments the command did not know, parsed."""
+    by_name = {flag.name: flag for flag in declared}
+    known = ", ".join(flag.usage for flag in declared) or "none"
+    found: dict[str, Any] = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        name, has_value, value = word.removeprefix("--").partition("=")
+        flag = by_name.get(name) if word.startswith("--") else None
+        if flag is None:
+            raise typer.BadParameter(f"unexpected {word!r}; this service's own flags: {known}")
+        if flag.switch:
+            if has_value:
+                raise typer.BadParameter(f"--{name} takes no value")
+            found[flag.key] = True
+            continue
+        if not has_value:
+            if not rest:
+                raise typer.BadParameter(f"--{name} wants a value ({flag.metavar})")
+            value = rest.pop(0)
+        try:
+            found[flag.key] = flag.parse(value)
+        except ValueError as exc:
+            raise typer.BadParameter(f"--{name}: {exc}") from None
+    return found
+
+
 def _options(
     spec: ServiceSpec,
     db: str | None,
     v1_sunset: str | None = None,
     v1_deprecated: str | None = None,
     rate_limit: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> ServiceOptions:
     return ServiceOptions(
         db_url=db or spec.default_db_url,
         v1_sunset=_instant(v1_sunset, "--v1-sunset"),
         v1_deprecated=_instant(v1_deprecated, "--v1-deprecated"),
         rate_limit=_rate(rate_limit),
+        extra=extra or {},
     )
 
 
-@app.command()
+_SERVICE_FLAGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+"""Lets a command take the flags a service declares (see :class:`ServiceFlag`)."""
+
+
+@app.command(context_settings=_SERVICE_FLAGS)
 def serve(
+    context: typer.Context,
     service: Annotated[str, typer.Argument(help="an installed service, or module:attribute")],
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
@@ -112,30 +147,41 @@ def serve(
         int, typer.Option(min=1, help="server processes; more than one wants PostgreSQL")
     ] = 1,
 ) -> None:
-    """Run SERVICE over HTTP with every one of its versions."""
+    """Run SERVICE over HTTP with every one of its versions.
+
+    A service may take flags of its own after these (`segue services` lists them).
+    """
     from segue.tooling import _serve
 
     spec = _service(service)
-    options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit)
+    extra = _flags(spec.serve_flags, context.args)
+    options = _options(spec, db, v1_sunset, v1_deprecated, rate_limit, extra)
     where = f"http://{host}:{port} (db {options.db_url}, {workers} process(es))"
     typer.echo(f"segue: serving {service} on {where}", err=True)
     with _errors():
         _serve.serve(spec, options, host=host, port=port, workers=workers)
 
 
-@app.command()
-def bootstrap(service: str, db: Db = None) -> None:
-    """Create what a first client of SERVICE needs; print it as one JSON object."""
+@app.command(context_settings=_SERVICE_FLAGS)
+def bootstrap(context: typer.Context, service: str, db: Db = None) -> None:
+    """Create what a first client of SERVICE needs; print it as one JSON object.
+
+    A service may take flags of its own after these (`segue services` lists them).
+    """
     spec = _service(service)
-    created = asyncio.run(spec.bootstrap(_options(spec, db)))
+    extra = _flags(spec.bootstrap_flags, context.args)
+    created = asyncio.run(spec.bootstrap(_options(spec, db, extra=extra)))
     sys.stdout.write(orjson.dumps(created).decode() + "\n")
 
 
 @app.command(name="services")
 def list_services() -> None:
-    """List the installed services."""
+    """List the installed services, with the flags of their own."""
     for name, spec in sorted(services().items()):
         typer.echo(f"{name}\t{spec.default_db_url}")
+        for command, flags in (("serve", spec.serve_flags), ("bootstrap", spec.bootstrap_flags)):
+            for flag in flags:
+                typer.echo(f"  {command} {flag.usage}\t{flag.help}")
 
 
 class Format(StrEnum):

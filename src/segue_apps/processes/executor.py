@@ -36,8 +36,8 @@ BUILT_IN: dict[str, Executor] = {"echo": echo}
 def load_executors(path: str) -> dict[str, Executor]:
     """The built-in executors overlaid with the mapping at ``path`` (``"package.module:NAME"``).
 
-    How a deployment plugs its own executors into ``segue serve processes`` (the
-    ``executors`` service option, or ``SEGUE_PROCESSES_EXECUTORS``): ``NAME`` is a mapping
+    How a deployment plugs its own executors into ``segue serve processes`` (its
+    ``--executors`` flag): ``NAME`` is a mapping
     from executor names to :data:`Executor` functions. A name already built in (``echo``,
     what the demo process runs) is replaced.
 

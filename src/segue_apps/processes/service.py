@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from segue import Segue
-from segue.tooling import ServiceOptions, ServiceSpec
+from segue.tooling import ServiceFlag, ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
 from segue_apps.common.clock import ms_clock, now_ms
 from segue_apps.common.db import create_database
@@ -25,13 +24,26 @@ from segue_apps.processes.settings import Settings
 from segue_apps.processes.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/processes.db"
-ENVIRONMENT_PREFIX = "SEGUE_PROCESSES_"
-"""``SEGUE_PROCESSES_<OPTION>`` sets an option that ``ServiceOptions.extra`` leaves out."""
 
 
-def _option(options: ServiceOptions, name: str) -> str | None:
-    value = options.extra.get(name, os.environ.get(ENVIRONMENT_PREFIX + name.upper()))
-    return None if value is None else str(value)
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"want a positive integer, got {text}")
+    return value
+
+
+SERVE_FLAGS = (
+    ServiceFlag("upload-ttl", "seconds an upload URL stays valid (300)", _positive, "SECONDS"),
+    ServiceFlag("upload-dir", "directory of uploaded files (next to a SQLite file)", metavar="DIR"),
+    ServiceFlag("max-upload-bytes", "largest file an upload URL takes", _positive, "BYTES"),
+    ServiceFlag("run-time-limit-ms", "a run's wall-clock ceiling, then TimedOut", _positive, "MS"),
+    ServiceFlag("lease-ms", "how long a dead worker holds a run", _positive, "MS"),
+    ServiceFlag("poll-ms", "how often an idle worker looks for runs", _positive, "MS"),
+    ServiceFlag("concurrency", "runs one process executes at once", _positive, "N"),
+    ServiceFlag("executors", "module:NAME, executors laid over the built-in one", metavar="REF"),
+)
+"""`segue serve processes`' own flags (`segue services` lists them)."""
 
 
 def default_upload_dir(db_url: str) -> Path:
@@ -46,8 +58,7 @@ def default_upload_dir(db_url: str) -> Path:
 def create_newest_app(options: ServiceOptions) -> FastAPI:
     """Build the v2 app from command-line options.
 
-    Service options, from ``options.extra`` or else the environment variable
-    ``SEGUE_PROCESSES_<NAME>`` (what reaches `segue serve processes`):
+    Service options, from ``options.extra`` (:data:`SERVE_FLAGS` fill it):
 
     - ``lease_ms``, ``run_time_limit_ms``, ``concurrency``, ``poll_ms``: the run worker's
       :class:`Settings` of the same names (integers).
@@ -60,8 +71,7 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
     defaults = Settings(db_url=options.db_url)
 
     def number(name: str) -> int:
-        value = _option(options, name)
-        return int(getattr(defaults, name) if value is None else value)
+        return int(options.extra.get(name, getattr(defaults, name)))
 
     settings = dataclasses.replace(
         defaults,
@@ -71,9 +81,9 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
         poll_ms=number("poll_ms"),
         upload_ttl=number("upload_ttl"),
         max_upload_bytes=number("max_upload_bytes"),
-        upload_dir=Path(_option(options, "upload_dir") or default_upload_dir(options.db_url)),
+        upload_dir=Path(options.extra.get("upload_dir") or default_upload_dir(options.db_url)),
     )
-    executors = _option(options, "executors")
+    executors = options.extra.get("executors")
     return create_app(
         settings,
         BUILT_IN if executors is None else load_executors(executors),
@@ -117,4 +127,6 @@ def create_service_app(options: ServiceOptions) -> ASGIApp:
     )
 
 
-SERVICE = ServiceSpec("processes", DEFAULT_DB_URL, create_service_app, bootstrap)
+SERVICE = ServiceSpec(
+    "processes", DEFAULT_DB_URL, create_service_app, bootstrap, serve_flags=SERVE_FLAGS
+)

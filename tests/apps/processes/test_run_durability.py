@@ -5,7 +5,7 @@
 - Two servers on one PostgreSQL database: 50 runs created across both each execute
   exactly once (counted by the executor itself, and by the job's attempts).
 
-The servers run :mod:`tests.apps.processes.executors` (``SEGUE_PROCESSES_EXECUTORS``).
+The servers run :mod:`tests.apps.processes.executors` (``--executors``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ ROOT = str(Path(__file__).resolve().parents[3])
 FINAL = {"Succeeded", "Failed", "Cancelled", "TimedOut"}
 
 
+FLAGS = ("--executors", PATH, "--lease-ms", "1000", "--poll-ms", "50")
+
+
 def _env(**more: str) -> dict[str, str]:
-    prefix = "SEGUE_PROCESSES_"
-    return {"PYTHONPATH": ROOT, f"{prefix}EXECUTORS": PATH, f"{prefix}LEASE_MS": "1000",
-            f"{prefix}POLL_MS": "50", **more}  # fmt: skip
+    return {"PYTHONPATH": ROOT, **more}
 
 
 def _run(made: dict[str, str], inputs: Any) -> dict[str, Any]:
@@ -66,7 +67,7 @@ async def test_a_run_killed_mid_execution_is_taken_again(db_url: str) -> None:
     made = await bootstrap(ServiceOptions(db_url=db_url))
     headers = {"x-api-key": made["api_key"]}
     inputs = [{"name": "sleep", "value": 1}, {"name": "k", "value": "v"}]
-    with server("processes", db_url, env=_env()) as first:
+    with server("processes", db_url, *FLAGS, env=_env()) as first:
         async with httpx.AsyncClient(base_url=first.url, headers=headers) as client:
             created = await client.post("/v2/runs", json=_run(made, inputs))
             assert created.status_code == 201, created.text
@@ -78,7 +79,7 @@ async def test_a_run_killed_mid_execution_is_taken_again(db_url: str) -> None:
             else:
                 raise AssertionError("the run never started")
         first.kill()
-    with server("processes", db_url, env=_env()) as second:
+    with server("processes", db_url, *FLAGS, env=_env()) as second:
         async with httpx.AsyncClient(base_url=second.url, headers=headers) as client:
             done = await _settled(client, run["id"], 15)
     assert done == run | {"status": "Succeeded", "outputs": inputs + NO_FILES}
@@ -93,7 +94,10 @@ async def test_two_servers_run_each_run_exactly_once(tmp_path: Path) -> None:
         made = await bootstrap(ServiceOptions(db_url=db_url))
         headers = {"x-api-key": made["api_key"]}
         env = _env(**{LOG: str(log)})
-        with server("processes", db_url, env=env) as a, server("processes", db_url, env=env) as b:
+        with (
+            server("processes", db_url, *FLAGS, env=env) as a,
+            server("processes", db_url, *FLAGS, env=env) as b,
+        ):
             clients = [httpx.AsyncClient(base_url=s.url, headers=headers) for s in (a, b)]
             try:
                 inputs = [[{"name": "i", "value": i}, {"name": "sleep", "value": 0.05}]

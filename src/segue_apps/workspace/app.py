@@ -17,7 +17,7 @@ from segue_apps.common.heap import frozen_while_serving
 from segue_apps.common.migrate import migrating_lifespan
 from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.workspace.errors import error_body, install_error_handlers
-from segue_apps.workspace.routes import account, batches, rows, tables, workspaces
+from segue_apps.workspace.routes import account, batches, rows, sequences, tables, workspaces
 from segue_apps.workspace.settings import Settings
 
 PREFIX = "/api/v2"
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (tables, rows, batches, workspaces, account):
+    for module in (tables, rows, batches, workspaces, account, sequences):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, error_body=error_body)
     use_envelope_openapi(app)

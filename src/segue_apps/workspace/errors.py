@@ -67,6 +67,21 @@ def issues_error(issues: list[dict[str, str]], code: str = "VALIDATION_ERROR") -
     return WorkspaceError(400, code, f"{first['path']}: {first['message']}", {"issues": issues})
 
 
+def insufficient_credits(message: str, balance: int, app_url: str) -> WorkspaceError:
+    """The 402 of an organisation out of credits, with the top-up handoff."""
+    return WorkspaceError(
+        402,
+        "INSUFFICIENT_CREDITS",
+        message,
+        {"creditsAvailable": balance},
+        handoff={
+            "kind": "top_up",
+            "url": f"{app_url}/settings/billing?source=api",
+            "label": "Top up credits",
+        },
+    )
+
+
 def _issues(errors: Sequence[Any]) -> list[dict[str, str]]:
     out = []
     for err in errors:

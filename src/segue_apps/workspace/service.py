@@ -20,7 +20,7 @@ from segue_apps.workspace.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.workspace.cells import scalar
 from segue_apps.workspace.errors import error_body
 from segue_apps.workspace.settings import Settings
-from segue_apps.workspace.store import data_tables, workspaces
+from segue_apps.workspace.store import data_tables, drafts, workspaces
 from segue_apps.workspace.store.tables import rows
 from segue_apps.workspace.versions import versions
 
@@ -34,6 +34,13 @@ _DEMO_COLUMNS: list[dict[str, Any]] = [
 ]
 
 
+_DEMO_SEQUENCE = (
+    "1. Email: a quick intro to {{company-name}}\n"
+    "2. LinkedIn connect: glad to connect\n"
+    "3. Follow-up email after 4 days: any thoughts on {{website}}?"
+)
+
+
 def create_newest_app(options: ServiceOptions) -> FastAPI:
     """Build the v2 app from command-line options (a SQLite file's folder is created)."""
     return create_app(Settings(db_url=options.db_url))
@@ -41,18 +48,11 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
 
 def _demo_rows(table_id: str, now: int) -> list[dict[str, Any]]:
     run = {"id": "run_demo", "status": "completed", "creditsUsed": 1, "finishedAt": now}
-    seq_id = new_id()
     cells = [
         {
             "company-name": scalar("Acme Corp"),
             "website": scalar("acme.com"),
             "ceo-email": {"kind": "value", "value": "ceo@acme.com", "run": run},
-            "outreach": {
-                "kind": "sequence",
-                "sequenceId": seq_id,
-                "status": "draft",
-                "url": f"/api/v2/sequences/{seq_id}",
-            },
         },
         {"company-name": scalar("Beta, Inc."), "website": scalar("beta.io")},
     ]
@@ -89,6 +89,9 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
         async with db.writer.begin() as conn:
             demo = _demo_rows(made["id"], now)
             await conn.execute(rows.insert(), demo)
+        # The first row's outreach cell links to a real sequence (a draft).
+        draft = (workspace_id, made["id"], _DEMO_SEQUENCE, [demo[0]["id"]], "", now)
+        await db.run(drafts.draft_for_rows, *draft, write=True)
     finally:
         await db.dispose()
     return {

@@ -102,6 +102,18 @@ V1_CHANGES = [
             "GET /workspaces/{workspaceId}/documents/{documentId}",
             "DELETE /workspaces/{workspaceId}/documents/{documentId}",
             "GET /account",
+            # Sequences (v2 only)
+            "GET /sequences",
+            "GET /tables/{tableId}/sequences",
+            "POST /tables/{tableId}/sequences",
+            "GET /sequences/{sequenceId}",
+            "PATCH /sequences/{sequenceId}/steps/{stepId}",
+            "POST /sequences/{sequenceId}/launch",
+            "POST /sequences/{sequenceId}/stop",
+            "POST /sequences/{sequenceId}/delete",
+            "GET /tables/{tableId}/columns/{columnId}/campaign",
+            "POST /tables/{tableId}/columns/{columnId}/campaign/pause",
+            "POST /tables/{tableId}/columns/{columnId}/campaign/resume",
         )
     ),
     # GET /tables

@@ -35,7 +35,7 @@ from segue_apps.common.prepared import (
     fetchone_sqlite,
 )
 from segue_apps.workspace.cells import is_empty, match_text
-from segue_apps.workspace.errors import WorkspaceError, issues_error
+from segue_apps.workspace.errors import WorkspaceError, insufficient_credits, issues_error
 from segue_apps.workspace.store.batches import find_outcomes
 from segue_apps.workspace.store.data_tables import Column, table_and_columns
 from segue_apps.workspace.store.tables import (
@@ -233,16 +233,10 @@ def _check_credits(
         )
     ).scalar_one()
     if balance <= 0:
-        raise WorkspaceError(
-            402,
-            "INSUFFICIENT_CREDITS",
+        raise insufficient_credits(
             "Insufficient credits to enrich new rows; top up or retry with enrich: false.",
-            {"creditsAvailable": balance},
-            handoff={
-                "kind": "top_up",
-                "url": f"{app_url}/settings/billing?source=api",
-                "label": "Top up credits",
-            },
+            balance,
+            app_url,
         )
 
 

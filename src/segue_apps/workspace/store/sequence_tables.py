@@ -19,7 +19,9 @@ _MS = sa.BigInteger()
 sequences = sa.Table(
     "ws_sequences",
     sequence_metadata,
-    sa.Column("id", sa.String(21), primary_key=True),
+    # Insertion order (a draft inserts its rows' sequences in row order): lists sort on it.
+    sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("id", sa.String(21), nullable=False, unique=True),
     sa.Column("workspace_id", sa.String(21), nullable=False),
     sa.Column("table_id", sa.String(21), nullable=False),
     sa.Column("column_id", sa.String(21), nullable=False),

@@ -201,7 +201,8 @@ class Filters:
 def list_page(
     conn: sa.Connection, workspace_id: str, filters: Filters, page: int, page_size: int
 ) -> dict[str, Any]:
-    """A page of sequence summaries, oldest first; ``total`` counts what matches."""
+    """A page of sequence summaries in creation order (a draft's in row order); ``total``
+    counts what matches."""
     where = filters.where(workspace_id)
     total = conn.execute(
         sa.select(sa.func.count()).select_from(sequences).where(*where)
@@ -212,7 +213,7 @@ def list_page(
             sa.select(*_SUMMARY)
             .select_from(_FROM)
             .where(*where)
-            .order_by(s.created_at, s.id)
+            .order_by(s.pk)
             .limit(page_size)
             .offset(page * page_size)
         ).all()
@@ -491,7 +492,8 @@ def campaign_column(
         raise WorkspaceError(
             400,
             "NOT_A_SEQUENCE_COLUMN",
-            f"Column {col.slug!r} is a {col.kind} column; campaigns are sequence columns.",
+            f"Column {col.slug!r} is not a sequence column (kind {col.kind}); "
+            "campaigns are sequence columns.",
         )
     return col
 

@@ -28,7 +28,13 @@ def _fk(column: str, target: str, length: int = 21) -> sa.Column[str]:
 def upgrade() -> None:
     op.create_table(
         "ws_sequences",
-        sa.Column("id", sa.String(21), primary_key=True),
+        sa.Column(
+            "pk",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("id", sa.String(21), nullable=False, unique=True),
         _fk("workspace_id", "ws_workspaces.id"),
         _fk("table_id", "ws_tables.id"),
         _fk("column_id", "ws_columns.id"),
@@ -46,9 +52,9 @@ def upgrade() -> None:
         sa.Column("stopped_at", sa.BigInteger()),
         sa.Column("deleted_at", sa.BigInteger()),
     )
-    op.create_index("ix_ws_sequences_workspace", "ws_sequences", ["workspace_id", "created_at"])
-    op.create_index("ix_ws_sequences_table", "ws_sequences", ["table_id", "created_at"])
-    op.create_index("ix_ws_sequences_column", "ws_sequences", ["column_id", "created_at"])
+    op.create_index("ix_ws_sequences_workspace", "ws_sequences", ["workspace_id", "pk"])
+    op.create_index("ix_ws_sequences_table", "ws_sequences", ["table_id", "pk"])
+    op.create_index("ix_ws_sequences_column", "ws_sequences", ["column_id", "pk"])
     live = sa.text("deleted_at IS NULL")
     op.create_index(
         "uq_ws_sequences_live_row",
@@ -61,7 +67,7 @@ def upgrade() -> None:
     op.create_table(
         "ws_sequence_steps",
         sa.Column("id", sa.String(21), primary_key=True),
-        _fk("sequence_id", "ws_sequences.id"),
+        _fk("sequence_id", "ws_sequences.id"),  # ws_sequences.id is unique
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(32), nullable=False),
         sa.Column("subject", sa.Text()),

@@ -6,13 +6,14 @@ the same call with ``dryRun: true`` answers 200 with what would happen (``blocke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from segue_apps.common.responses import JSONResponse
-from segue_apps.workspace.auth import CallerDep
+from segue_apps.workspace.auth import Caller, CallerDep
 from segue_apps.workspace.errors import WorkspaceError
 from segue_apps.workspace.routes import ERRORS, Page, PageSize
 from segue_apps.workspace.sequence_schemas import (
@@ -134,6 +135,16 @@ async def draft_sequences(tableId: str, body: DraftIn, caller: CallerDep) -> Res
     return JSONResponse({"agent": None, **made, "table": table}, status_code=202)
 
 
+def _dry_run(body: DryRunIn | None) -> bool:
+    return body is not None and body.dryRun
+
+
+async def _write(caller: Caller, action: Callable[..., Any], *args: Any) -> Response:
+    """Run a store action in a write transaction, in the caller's workspace, and answer it."""
+    act = partial(action, app_url=caller.settings.app_url, now=caller.now)
+    return JSONResponse(await caller.db.run(act, caller.workspace_id, *args, write=True))
+
+
 @router.get("/sequences/{sequenceId}", response_model=Sequence)
 async def get_sequence(sequenceId: str, caller: CallerDep) -> Response:
     """Return a sequence with its steps inline (provider internals redacted)."""
@@ -154,15 +165,7 @@ async def edit_step(sequenceId: str, stepId: str, body: StepEditIn, caller: Call
 
     Connection requests take no subject and at most 300 characters of body.
     """
-    edit = partial(store.edit_step, app_url=caller.settings.app_url, now=caller.now)
-    found = await caller.db.run(
-        edit, caller.workspace_id, sequenceId, stepId, body.subject, body.body, write=True
-    )
-    return JSONResponse(found)
-
-
-def _dry_run(body: DryRunIn | None) -> bool:
-    return body is not None and body.dryRun
+    return await _write(caller, store.edit_step, sequenceId, stepId, body.subject, body.body)
 
 
 @router.post(
@@ -177,9 +180,7 @@ async def launch_sequence(
 
     Extension: the provider launches from the app. No message leaves this service.
     """
-    launch = partial(store.launch, app_url=caller.settings.app_url, now=caller.now)
-    found = await caller.db.run(launch, caller.workspace_id, sequenceId, _dry_run(body), write=True)
-    return JSONResponse(found)
+    return await _write(caller, store.launch, sequenceId, _dry_run(body))
 
 
 @router.post(
@@ -195,9 +196,7 @@ async def stop_sequence(
     ``action``: ``nothing_to_stop`` (a fresh draft), ``stopped``, or ``noop`` (already
     stopped).
     """
-    stop = partial(store.stop, app_url=caller.settings.app_url, now=caller.now)
-    found = await caller.db.run(stop, caller.workspace_id, sequenceId, _dry_run(body), write=True)
-    return JSONResponse(found)
+    return await _write(caller, store.stop, sequenceId, _dry_run(body))
 
 
 @router.post(
@@ -213,11 +212,7 @@ async def delete_sequence(
     A sequence with sent messages needs ``forceDeletionOfSentMessages: true``.
     """
     force = body is not None and body.forceDeletionOfSentMessages
-    delete = partial(store.delete, app_url=caller.settings.app_url, now=caller.now)
-    found = await caller.db.run(
-        delete, caller.workspace_id, sequenceId, force, _dry_run(body), write=True
-    )
-    return JSONResponse(found)
+    return await _write(caller, store.delete, sequenceId, force, _dry_run(body))
 
 
 _CAMPAIGN = "/tables/{tableId}/columns/{columnId}/campaign"
@@ -235,22 +230,12 @@ async def get_campaign(tableId: str, columnId: str, caller: CallerDep) -> Respon
     return JSONResponse(found)
 
 
-async def _set_paused(
-    caller: CallerDep, table_id: str, column: str, paused: bool, body: DryRunIn | None
-) -> Response:
-    change = partial(store.set_paused, app_url=caller.settings.app_url, now=caller.now)
-    found = await caller.db.run(
-        change, caller.workspace_id, table_id, column, paused, _dry_run(body), write=True
-    )
-    return JSONResponse(found)
-
-
 @router.post(f"{_CAMPAIGN}/pause", response_model=CampaignChange, responses=_NOT_SEQUENCE)
 async def pause_campaign(
     tableId: str, columnId: str, caller: CallerDep, body: DryRunIn | None = None
 ) -> Response:
     """Pause every sequence of the column (idempotent; ``dryRun``)."""
-    return await _set_paused(caller, tableId, columnId, True, body)
+    return await _write(caller, store.set_paused, tableId, columnId, True, _dry_run(body))
 
 
 @router.post(f"{_CAMPAIGN}/resume", response_model=CampaignChange, responses=_NOT_SEQUENCE)
@@ -258,4 +243,4 @@ async def resume_campaign(
     tableId: str, columnId: str, caller: CallerDep, body: DryRunIn | None = None
 ) -> Response:
     """Resume a paused campaign (idempotent; ``dryRun``)."""
-    return await _set_paused(caller, tableId, columnId, False, body)
+    return await _write(caller, store.set_paused, tableId, columnId, False, _dry_run(body))

@@ -102,7 +102,11 @@ V1_CHANGES = [
             "GET /workspaces/{workspaceId}/documents/{documentId}",
             "DELETE /workspaces/{workspaceId}/documents/{documentId}",
             "GET /account",
-            # Sequences (v2 only)
+        )
+    ),
+    *(
+        RouteAbsent(route)
+        for route in (  # the Sequences segment
             "GET /sequences",
             "GET /tables/{tableId}/sequences",
             "POST /tables/{tableId}/sequences",

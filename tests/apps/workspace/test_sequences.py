@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from tests.apps.workspace.conftest import START_MS, Env, Tenant
 
+from segue_apps.workspace.store.sequence_tables import campaigns, sequences, steps
 from segue_apps.workspace.store.tables import orgs
 
 MakeTable = Callable[..., Awaitable[str]]
@@ -678,3 +680,23 @@ def test_start_ms_is_the_iso_now() -> None:
     from segue_apps.workspace.cells import iso
 
     assert iso(START_MS) == NOW
+
+
+async def test_deleting_the_workspace_deletes_its_sequences(
+    api: httpx.AsyncClient, env: Env, make_table: MakeTable
+) -> None:
+    """A workspace delete cascades to its sequences, their steps and campaign states."""
+    made = (await api.post(f"{V2}/workspaces", json={"name": "Temp"})).json()
+    other = env.client(made["apiKey"])
+    table_id = await _people(other, make_table)
+    column = (await _draft(other, table_id))["campaign"]["columnId"]
+    assert (await _campaign(other, table_id, column, "pause")).status_code == 200
+    deleted = await api.post(f"{V2}/workspaces/{made['id']}/delete", json={"confirm": True})
+    assert deleted.status_code == 200
+    count = sa.select(sa.func.count())
+    async with env.app.state.db.engine.connect() as conn:
+        gone = sequences.c.workspace_id == made["id"]
+        orphans = steps.c.sequence_id.not_in(sa.select(sequences.c.id))
+        assert (await conn.execute(count.select_from(sequences).where(gone))).scalar_one() == 0
+        assert (await conn.execute(count.select_from(steps).where(orphans))).scalar_one() == 0
+        assert (await conn.execute(count.select_from(campaigns))).scalar_one() == 0

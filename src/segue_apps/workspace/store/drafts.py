@@ -32,7 +32,7 @@ from segue_apps.workspace.errors import insufficient_credits, issues_error
 from segue_apps.workspace.store.data_tables import Column, table_and_columns
 from segue_apps.workspace.store.sequence_tables import sequences, steps
 from segue_apps.workspace.store.sequences import DRAFT, campaign_paused, paused_at, sequence_cell
-from segue_apps.workspace.store.tables import columns, orgs, rows, workspaces
+from segue_apps.workspace.store.tables import columns, data_tables, orgs, rows, workspaces
 
 MAX_DRAFT_ROWS = 1000
 """Rows drafted per call; a larger table is drafted for its first rows only."""
@@ -215,6 +215,7 @@ def draft(
         raise campaign_paused(app_url, workspace_id, table_id, col.id)
     _require_credits(conn, workspace_id, app_url)
     counts = draft_rows(conn, workspace_id, table_id, col, cols, instructions, planned, now)
+    conn.execute(data_tables.update().where(data_tables.c.id == table_id).values(updated_at=now))
     actions: list[dict[str, Any]] = []
     if added:
         actions.append(

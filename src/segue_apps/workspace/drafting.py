@@ -200,9 +200,9 @@ def write_steps(
     """Write each planned step's copy for one recipient (``values``: the row's flat values).
 
     Example:
-        >>> [s.subject for s in write_steps(plan_steps("email then email"), Recipient(
-        ...     None, None, None), {})]
-        ['Email then email', 'Re: Email then email']
+        >>> nobody = Recipient(None, None, None)
+        >>> [s.subject for s in write_steps(plan_steps("email, then email"), nobody, {})]
+        ['Email', 'Re: Email']
     """
     greeting = f"Hi {to.first_name}," if to.first_name else "Hi there,"
     first_subject: str | None = None

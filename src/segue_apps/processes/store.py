@@ -340,14 +340,31 @@ def create_file(
     return file_id
 
 
-def claim_upload(conn: Connection, file_id: str, size: int, now: int) -> bool:
-    """Mark the file uploaded with ``size`` bytes; False if it was uploaded already."""
+def claim_upload(conn: Connection, file_id: str, size: int) -> bool:
+    """Claim the file for the upload of ``size`` bytes staged now; False if another upload
+    has claimed it already (its URL works once).
+
+    The file is not attachable until :func:`finish_upload`: its bytes are moved into place
+    between the two. :func:`release_upload` gives the claim up when that move fails.
+    """
     claimed = conn.execute(
         files.update()
-        .where(files.c.id == file_id, files.c.uploaded_at.is_(None))
-        .values(uploaded_at=now, size=size)
+        .where(files.c.id == file_id, files.c.uploaded_at.is_(None), files.c.size.is_(None))
+        .values(size=size)
     )
     return claimed.rowcount == 1
+
+
+def finish_upload(conn: Connection, file_id: str, now: int) -> None:
+    """Mark a claimed file uploaded: runs may now attach it."""
+    conn.execute(files.update().where(files.c.id == file_id).values(uploaded_at=now))
+
+
+def release_upload(conn: Connection, file_id: str) -> None:
+    """Give up a claim whose bytes could not be stored: the URL works again."""
+    conn.execute(
+        files.update().where(files.c.id == file_id, files.c.uploaded_at.is_(None)).values(size=None)
+    )
 
 
 def attachable_files(conn: Connection, org_id: str, file_ids: list[str]) -> list[dict[str, Any]]:

@@ -101,7 +101,20 @@ def _invalid(message: str) -> Response:
     return Response(400, error_body(400, "BAD_REQUEST", message))
 
 
-@adapter("POST /invoke/{share_id}", status_code=201, request_schema=_FACTS, response_schema=_WORKER)
+_ATTACHMENTS = {
+    "name": "attachments_key",
+    "schema": {"type": "array", "items": {"type": "string"}},
+    "description": "A `blob_uri` of `POST /upload` to attach; repeat it for several files",
+}
+
+
+@adapter(
+    "POST /invoke/{share_id}",
+    status_code=201,
+    request_schema=_FACTS,
+    response_schema=_WORKER,
+    query_params=[_ATTACHMENTS],
+)
 async def invoke(request: Request, call: Caller) -> Response:
     """Start a run of the process the share id names, its inputs the facts, its files the
     `attachments_key` query parameters (each a `blob_uri` of `POST /upload`): v2

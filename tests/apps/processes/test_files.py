@@ -247,3 +247,12 @@ def test_an_upload_url_of_segue_serve_expires_after_upload_ttl(tmp_path: Path) -
         assert "expired" in expired.json()["message"]
     assert sorted(p.name for p in upload_dir.iterdir()) == [fresh["id"]]
 
+
+async def test_v1_openapi_shows_attachments_key(env: Env) -> None:
+    doc = (await env.client().get("/v1/openapi.json")).json()
+    invoke = doc["paths"]["/v1/invoke/{share_id}"]["post"]
+    [attachments] = [p for p in invoke["parameters"] if p["name"] == "attachments_key"]
+    assert attachments["in"] == "query"
+    assert attachments["required"] is False
+    assert attachments["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert "blob_uri" in attachments["description"]

@@ -21,6 +21,7 @@ from segue_apps.processes.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.processes.errors import error_body
 from segue_apps.processes.executor import BUILT_IN, load_executors
 from segue_apps.processes.filestore import parse_bucket_url
+from segue_apps.processes.guide import SCENARIOS
 from segue_apps.processes.settings import Settings
 from segue_apps.processes.versions import versions
 
@@ -146,5 +147,11 @@ def create_service_app(options: ServiceOptions) -> ASGIApp:
 
 
 SERVICE = ServiceSpec(
-    "processes", DEFAULT_DB_URL, create_service_app, bootstrap, serve_flags=SERVE_FLAGS
+    "processes",
+    DEFAULT_DB_URL,
+    create_service_app,
+    bootstrap,
+    guide_examples=SCENARIOS,
+    serve_flags=SERVE_FLAGS,
+    api_key_header="x-api-key",
 )

@@ -114,6 +114,7 @@ _ATTACHMENTS = {
     request_schema=_FACTS,
     response_schema=_WORKER,
     query_params=[_ATTACHMENTS],
+    summary="Start a run of the process the share id names, with the facts: v2 `POST /runs`.",
 )
 async def invoke(request: Request, call: Caller) -> Response:
     """Start a run of the process the share id names, its inputs the facts, its files the
@@ -182,7 +183,13 @@ _UPLOAD = {
 }
 
 
-@adapter("POST /upload", status_code=201, request_schema=_UPLOAD_IN, response_schema=_UPLOAD)
+@adapter(
+    "POST /upload",
+    status_code=201,
+    request_schema=_UPLOAD_IN,
+    response_schema=_UPLOAD,
+    summary="A URL to upload one file's bytes to, once, within 5 minutes: v2 `POST /files`.",
+)
 async def upload(request: Request, call: Caller) -> Response:
     """A URL to upload one file's bytes to (a multipart form with a `file` part, once,
     within 5 minutes): v2 `POST /files`."""

@@ -129,11 +129,9 @@ async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Respon
     org = caller.org_id
 
     def create(conn: Any) -> Any:
-        if not store.agent_exists(conn, org, body.agent_id):
-            raise not_found("Agent")
         process = store.get_process(conn, org, body.process_id)
-        if process is None or process.agent_id != body.agent_id:
-            raise not_found("Process")
+        if process is None or process.agent_id != body.agent_id:  # which one is unknown?
+            raise not_found("Process" if store.agent_exists(conn, org, body.agent_id) else "Agent")
         try:
             attached = store.attachable_files(conn, org, body.file_ids)
         except LookupError as unknown:

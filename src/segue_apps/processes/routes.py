@@ -286,7 +286,13 @@ async def upload_file(
     if expires * 1000 <= now:
         raise APIError(403, "FORBIDDEN", "The upload URL has expired")
     files: FileStore = request.app.state.files
-    staged = await _stage(request, files, id, settings.max_upload_bytes)
+    try:
+        staged = await _stage(request, files, id, settings.max_upload_bytes)
+    except APIError:
+        raise
+    except Exception as error:  # the store failed while the bytes streamed in
+        message = f"The file store {files.location} failed: {type(error).__name__}"
+        raise APIError(503, "UNAVAILABLE", message) from error
     db: Database = request.app.state.db
     try:
         if not await db.run(store.claim_upload, id, staged.size, write=True):

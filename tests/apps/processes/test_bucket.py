@@ -164,6 +164,10 @@ async def test_health_names_the_bucket_when_it_is_unreachable(bucket_env: Env, m
     assert body["details"][0]["check"] == "file_store"
     failed = await _upload(bucket_env, made["upload_url"], b"x", made["upload_fields"])
     assert failed.status_code == 503
+    assert failed.json()["status_code"] == 503
+    large = b"x" * (PART_BYTES + 1)  # fails while streaming, at the first part
+    failed = await _upload(bucket_env, made["upload_url"], large, made["upload_fields"])
+    assert failed.status_code == 503
     waiting = await tenant.client.post("/v2/runs", json=_run(tenant, {}, file_ids=[made["id"]]))
     assert waiting.status_code == 400  # never uploaded
 

@@ -256,3 +256,33 @@ async def test_v1_openapi_shows_attachments_key(env: Env) -> None:
     assert attachments["required"] is False
     assert attachments["schema"] == {"type": "array", "items": {"type": "string"}}
     assert "blob_uri" in attachments["description"]
+
+
+async def test_a_streamed_form_past_the_cap_is_refused_as_it_arrives(
+    db_url: str, tmp_path: Path
+) -> None:
+    """No Content-Length (chunked): the guard counts the body as it streams in, and an
+    ignored extra part counts too."""
+    async with started(db_url, tmp_path / "files", max_upload_bytes=1000) as env:
+        tenant = await env.new_tenant()
+        made = await _new_file(tenant)
+        boundary = "b0undary"
+
+        def part(name: str, data: bytes) -> bytes:
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            return f'{head}filename="x"\r\n\r\n'.encode() + data + b"\r\n"
+
+        async def chunks() -> Any:
+            yield part("file", b"ok")
+            for _ in range(20):  # 80 KiB of a part the route does not store
+                yield part("other", b"z" * 4096)
+            yield f"--{boundary}--\r\n".encode()
+
+        refused = await env.client().post(
+            made["upload_url"],
+            content=chunks(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert refused.status_code == 413, refused.text
+        assert _stored(env) == []
+        assert (await _upload(env, made["upload_url"], b"x", {})).status_code == 204

@@ -8,9 +8,11 @@ down through the route's declared response changes like any forwarded response.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import copy
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from segue._errors import DeclarationError
 from segue._exchange import Request, Response
 from segue._routes import RouteKey
 
@@ -56,6 +58,30 @@ class Caller:
 
 AdapterFn = Callable[[Request, Caller], Awaitable[Response]]
 
+_QUERY_PARAM_KEYS = frozenset(
+    {"name", "schema", "description", "required", "deprecated", "example", "style", "explode"}
+)
+
+
+def _query_parameters(given: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """OpenAPI query parameter objects from the adapter's ``query_params``."""
+    out: list[dict[str, Any]] = []
+    for param in given:
+        name = param.get("name")
+        if not isinstance(name, str) or not name:
+            raise DeclarationError(f"an adapter's query parameter needs a name: {param!r}")
+        unknown = set(param) - _QUERY_PARAM_KEYS
+        if unknown:
+            raise DeclarationError(
+                f"query parameter {name!r}: unknown keys {sorted(unknown)}; "
+                f"allowed: {sorted(_QUERY_PARAM_KEYS)}"
+            )
+        if any(found["name"] == name for found in out):
+            raise DeclarationError(f"query parameter {name!r} is declared twice")
+        made = {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        out.append(made | copy.deepcopy(dict(param)))
+    return tuple(out)
+
 
 class Adapter:
     """An old route implemented by ``handler``.
@@ -67,13 +93,21 @@ class Adapter:
         request_schema: JSON Schema of its request body, when it differs from the newer one.
         response_schema: JSON Schema of its 2xx response body, when it differs.
         status_code: the success status, for OpenAPI.
+        query_params: the query parameters the handler reads (from ``request.query``), for
+            OpenAPI: each ``{"name", "schema"?, "description"?, "required"?}`` (also
+            ``deprecated``, ``example``, ``style``, ``explode``), an OpenAPI parameter object
+            without ``in``. ``schema`` defaults to a string and ``required`` to false; a
+            repeatable parameter (``?tag=a&tag=b``) has an ``array`` schema. They replace
+            the newer route's query parameters of the same names.
 
     Raises:
-        DeclarationError: ``route`` is not ``"METHOD /path"``.
+        DeclarationError: ``route`` is not ``"METHOD /path"``, or a query parameter has no
+            name, an unknown key or is declared twice.
     """
 
     __slots__ = (
         "handler",
+        "query_params",
         "request_schema",
         "response_schema",
         "route",
@@ -90,6 +124,7 @@ class Adapter:
         request_schema: dict[str, Any] | None = None,
         response_schema: dict[str, Any] | None = None,
         status_code: int = 200,
+        query_params: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.route = RouteKey.parse(route)
         self.handler = handler
@@ -97,6 +132,7 @@ class Adapter:
         self.request_schema = request_schema
         self.response_schema = response_schema
         self.status_code = status_code
+        self.query_params = _query_parameters(query_params)
 
     def describe(self) -> str:
         """One sentence for the guide and the OpenAPI description."""
@@ -114,8 +150,13 @@ def adapter(
     request_schema: dict[str, Any] | None = None,
     response_schema: dict[str, Any] | None = None,
     status_code: int = 200,
+    query_params: Sequence[Mapping[str, Any]] = (),
 ) -> Callable[[AdapterFn], Adapter]:
-    """Decorator form: ``@adapter("POST /conversations")`` over an async function."""
+    """Decorator form: ``@adapter("POST /conversations")`` over an async function.
+
+    Takes :class:`Adapter`'s keyword arguments, e.g. ``query_params=[{"name": "tag",
+    "schema": {"type": "array", "items": {"type": "string"}}}]``.
+    """
 
     def wrap(fn: AdapterFn) -> Adapter:
         return Adapter(
@@ -125,6 +166,7 @@ def adapter(
             request_schema=request_schema,
             response_schema=response_schema,
             status_code=status_code,
+            query_params=query_params,
         )
 
     return wrap

@@ -140,6 +140,14 @@ def _apply_adapter(route: RoutePlan, op: dict[str, Any]) -> None:
             "description": "Successful response",
             "content": {"application/json": {"schema": copy.deepcopy(found.response_schema)}},
         }
+    if found.query_params:
+        declared = {param["name"] for param in found.query_params}
+        kept = [
+            param
+            for param in op.get("parameters", [])
+            if not (param.get("in") == "query" and param.get("name") in declared)
+        ]
+        op["parameters"] = kept + [copy.deepcopy(param) for param in found.query_params]
     if route.target is None:
         # No newer route to inherit answers from: the adapter answers with its success
         # status or with whatever the calls it makes answer.

@@ -28,15 +28,21 @@ class Step:
         method: HTTP method.
         path: the full path with its query, e.g. ``"/v1/widgets/{widget}?fields=!parts"``;
             ``{name}`` is filled from what bootstrap returned and what earlier steps saved.
-        json: the request body.
+        json: the request body; a string in it that is a whole ``"{name}"`` is filled
+            the same way (with the saved value, whatever its type).
         save: name → body path of the response (``"id"``, ``"data[0].id"``) to keep for
             later steps.
+        poll_while: body path → values: repeat the call (every 50 ms, for at most 10 s)
+            while the answer has one of them there, e.g. ``{"state": ("pending",
+            "running")}`` for work that finishes in the background; the guide shows the
+            last answer.
     """
 
     method: str
     path: str
     json: Any = None
     save: Mapping[str, str] = field(default_factory=dict)
+    poll_while: Mapping[str, Sequence[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Shown:
     headers: Sequence[tuple[str, str]]
     response_body: Any
     authorized: bool = False
+    key_line: str = "Authorization: Bearer <API key>"
+    """How the request shows its API key, when ``authorized``."""
 
 
 @dataclass
@@ -102,7 +110,7 @@ def blocks(outcomes: Sequence[Outcome], old: str, new: str, *, level: int = 3) -
 def _exchange(shown: Shown) -> list[Block]:
     request = f"{shown.method} {shown.path}"
     if shown.authorized:
-        request += "\nAuthorization: Bearer <API key>"
+        request += f"\n{shown.key_line}"
     if shown.request_body is not None:
         request += "\n\n" + _json(shown.request_body)
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -73,7 +75,13 @@ async def _run_version(
 ) -> Session:
     async with started(spec, options) as (app, context, key):
         transport = httpx.ASGITransport(app=wrap(app) if wrap else app)
-        headers = {"authorization": f"Bearer {key}"} if key else {}
+        header = spec.api_key_header.lower()
+        bearer = header == "authorization"
+        headers = {header: f"Bearer {key}" if bearer else key} if key else {}
+        key_line = ""
+        if key:
+            spelled = "-".join(part.title() for part in header.split("-"))
+            key_line = f"{spelled}: Bearer <API key>" if bearer else f"{spelled}: <API key>"
         async with httpx.AsyncClient(
             transport=transport, base_url="http://guide.invalid", headers=headers
         ) as client:
@@ -81,7 +89,9 @@ async def _run_version(
             for outcome in outcomes:
                 steps = outcome.scenario.steps.get(name)
                 if steps:
-                    outcome.calls[name] = [await _call(client, step, saved) for step in steps]
+                    outcome.calls[name] = [
+                        await _call(client, step, saved, key_line) for step in steps
+                    ]
     return Session(name, context)
 
 
@@ -101,22 +111,51 @@ async def started(
         yield app, context, key
 
 
-async def _call(client: httpx.AsyncClient, step: Step, saved: dict[str, Any]) -> Shown:
+POLL_EVERY_S = 0.05
+POLL_FOR_S = 10.0
+"""How often and how long a step with ``poll_while`` repeats its call."""
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _filled(value: Any, saved: dict[str, Any]) -> Any:
+    """``value`` with each string that is a whole ``{name}`` of ``saved`` replaced by it."""
+    if isinstance(value, str):
+        match = _PLACEHOLDER.fullmatch(value)
+        return saved[match.group(1)] if match and match.group(1) in saved else value
+    if isinstance(value, dict):
+        return {key: _filled(item, saved) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, saved) for item in value]
+    return value
+
+
+async def _call(
+    client: httpx.AsyncClient, step: Step, saved: dict[str, Any], key_line: str
+) -> Shown:
     path = step.path.format_map(saved)
-    response = await client.request(step.method, path, json=step.json)
-    body: Any = None
-    if response.content:
-        try:
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            body = response.text
+    sent = _filled(step.json, saved)
+    deadline = time.monotonic() + POLL_FOR_S
+    while True:
+        response = await client.request(step.method, path, json=sent)
+        body: Any = None
+        if response.content:
+            try:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                body = response.text
+        waiting = any(
+            bp.get(body, bp.parse(where)) in values for where, values in step.poll_while.items()
+        )
+        if not waiting or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(POLL_EVERY_S)
     for name, where in step.save.items():
         value = bp.get(body, bp.parse(where))
         if value is not None:
             saved[name] = value
     shown = [(k.title(), v) for k in SHOWN_HEADERS for v in response.headers.get_list(k)]
-    authorized = "authorization" in client.headers
-    return Shown(step.method, path, step.json, response.status_code, shown, body, authorized)
+    status = response.status_code
+    return Shown(step.method, path, sent, status, shown, body, bool(key_line), key_line)
 
 
 @asynccontextmanager

@@ -83,6 +83,9 @@ class ServiceSpec:
             side (``segue guide``); ``None`` leaves the guide without examples.
         serve_flags: the service's own options of `segue serve`.
         bootstrap_flags: the service's own options of `segue bootstrap`.
+        api_key_header: the request header the guide's examples send the API key in:
+            ``authorization`` (as ``Bearer <key>``, the default) or another header, such
+            as ``x-api-key``, that carries the key alone.
     """
 
     name: str
@@ -92,3 +95,4 @@ class ServiceSpec:
     guide_examples: Sequence[Scenario] | None = None
     serve_flags: Sequence[ServiceFlag] = ()
     bootstrap_flags: Sequence[ServiceFlag] = ()
+    api_key_header: str = "authorization"

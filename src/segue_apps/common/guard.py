@@ -5,7 +5,10 @@
 * a body that is not JSON (``Content-Type`` other than ``application/json`` or
   ``…+json``) → 415 ``UNSUPPORTED_MEDIA_TYPE``: every route of our services reads JSON,
   except the upload routes a service names (``form_paths``), which take any body up to
-  their own cap;
+  their own cap. Those bodies are not buffered but passed on as they arrive (the route
+  streams them to storage): a declared length over the cap is refused here, and a body
+  that grows past it makes the app's next ``receive`` raise :class:`BodyTooLarge`, an
+  :class:`~segue_apps.common.errors.APIError` (413) the route's error handler renders;
 * a NUL character in the path or the query string → 400 ``BAD_REQUEST``: no id, cursor
   or search text holds one, and PostgreSQL text cannot.
 
@@ -20,10 +23,18 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from segue_apps.common.errors import APIError
 from segue_apps.common.responses import JSONResponse
 
 ErrorBody = Callable[[int, str, str], dict[str, Any]]
 """``error_body(status, code, message)``: a service's error envelope."""
+
+
+class BodyTooLarge(APIError):
+    """A streamed upload body grew past its cap (raised by ``receive``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
 
 
 def _is_json(content_type: bytes) -> bool:
@@ -71,6 +82,9 @@ class RequestGuard:
         if length.isdigit() and int(length) > limit:
             await self._refuse_size(scope, send, limit)
             return
+        if form:
+            await self.app(scope, _counted(receive, limit), send)
+            return
         body = await self._read(receive, limit)
         if body is None:
             await self._refuse_size(scope, send, limit)
@@ -109,6 +123,22 @@ class RequestGuard:
 
 async def _no_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    """A ``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit``."""
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return counted
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -26,8 +26,8 @@ from segue_apps.common.openapi import use_envelope_openapi
 from segue_apps.processes import routes, store
 from segue_apps.processes.errors import error_body, install_error_handlers
 from segue_apps.processes.executor import BUILT_IN, Executor, run_handler
-from segue_apps.processes.filestore import LocalFileStore
-from segue_apps.processes.settings import Settings
+from segue_apps.processes.filestore import FileStore, LocalFileStore
+from segue_apps.processes.settings import FORM_OVERHEAD_BYTES, Settings
 
 PREFIX = "/v2"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,7 +45,7 @@ def _lifespan(executors: Mapping[str, Executor]) -> Any:
             await upgrade(db, MIGRATIONS, VERSION_TABLE)
             app.state.db = db
             app.state.upload_secret = await _upload_secret(db)
-            app.state.files = LocalFileStore(settings.upload_dir)
+            app.state.files = file_store(settings)
             worker = Worker(
                 JobQueue(db, store.jobs),
                 {store.RUN_KIND: run_handler(executors)},
@@ -71,6 +71,15 @@ async def _upload_secret(db: Any) -> str:
         return str(await db.run(store.upload_secret, secrets.token_hex(32), write=True))
     except sa.exc.IntegrityError:  # another server stored its own first: use that one
         return str(await db.run(store.upload_secret, "", write=True))
+
+
+def file_store(settings: Settings) -> FileStore:
+    """The bucket of ``settings.bucket_url`` if set, else the directory ``upload_dir``."""
+    if settings.bucket_url:
+        from segue_apps.processes.s3store import S3FileStore  # boto3 only when needed
+
+        return S3FileStore(settings.bucket_url, settings.s3_endpoint_url)
+    return LocalFileStore(settings.upload_dir)
 
 
 def create_app(settings: Settings, executors: Mapping[str, Executor] = BUILT_IN) -> FastAPI:
@@ -100,7 +109,7 @@ def create_app(settings: Settings, executors: Mapping[str, Executor] = BUILT_IN)
         max_body_bytes=settings.max_body_bytes,
         error_body=error_body,
         form_paths=UPLOAD_PATHS,
-        max_form_bytes=settings.max_upload_bytes,
+        max_form_bytes=settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
     )
     use_envelope_openapi(app)
     return app

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,7 +19,8 @@ from segue_apps.common.responses import JSONResponse
 from segue_apps.processes import store
 from segue_apps.processes.auth import ApiKey, CallerDep, authenticate
 from segue_apps.processes.errors import error_body
-from segue_apps.processes.filestore import LocalFileStore, sign, signature_matches
+from segue_apps.processes.filestore import FileStore, Staged, sign, signature_matches
+from segue_apps.processes.forms import Field, FormError, read_form
 from segue_apps.processes.schemas import (
     ErrorBody,
     FileIn,
@@ -129,11 +129,9 @@ async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Respon
     org = caller.org_id
 
     def create(conn: Any) -> Any:
-        if not store.agent_exists(conn, org, body.agent_id):
-            raise not_found("Agent")
         process = store.get_process(conn, org, body.process_id)
-        if process is None or process.agent_id != body.agent_id:
-            raise not_found("Process")
+        if process is None or process.agent_id != body.agent_id:  # which one is unknown?
+            raise not_found("Process" if store.agent_exists(conn, org, body.agent_id) else "Agent")
         try:
             attached = store.attachable_files(conn, org, body.file_ids)
         except LookupError as unknown:
@@ -219,7 +217,7 @@ async def create_file(request: Request, body: FileIn, caller: CallerDep) -> Resp
         return store.create_file(conn, org, body.agent_id, body.file_name, caller.now)
 
     file_id = await caller.db.run(create, write=True)
-    expires = caller.now // 1000 + caller.settings.upload_ttl
+    expires = -(-(caller.now + caller.settings.upload_ttl * 1000) // 1000)  # rounded up
     signature = sign(request.app.state.upload_secret, file_id, expires)
     path = request.app.url_path_for("upload_file", id=file_id)
     url = f"{str(request.base_url).rstrip('/')}{path}"
@@ -245,43 +243,104 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
 uploads = APIRouter(responses=UPLOAD_ERRORS)
 
 
-@uploads.post("/files/{id}/upload", status_code=204, tags=["Files"], name="upload_file")
+_UPLOAD_FORM = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string", "description": "`upload_fields.key`, if sent"},
+                    "file": {"type": "string", "format": "binary"},
+                },
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
+@uploads.post(
+    "/files/{id}/upload",
+    status_code=204,
+    tags=["Files"],
+    name="upload_file",
+    openapi_extra={"requestBody": _UPLOAD_FORM},
+)
 async def upload_file(
     request: Request,
     id: str,
     expires: Annotated[int, Query(ge=0, le=2**40)],
     signature: Annotated[str, Query(max_length=64)],
-    file: Annotated[UploadFile, File()],
-    key: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Upload a file's bytes to the URL ``POST /files`` gave (no API key: the URL's
-    signature is the credential). It works once, before it expires; a refused upload
-    stores nothing."""
+    """Upload a file's bytes to the URL ``POST /files`` gave: a multipart form with a
+    ``file`` part and the ``upload_fields`` (no API key: the URL's signature is the
+    credential). It works once, before it expires; a refused upload stores nothing.
+
+    The ``file`` part is streamed to the file store as it arrives, never held whole.
+    """
     settings = request.app.state.settings
     if not signature_matches(request.app.state.upload_secret, id, expires, signature):
         raise APIError(403, "FORBIDDEN", "The upload URL's signature is not valid")
     now = settings.clock()
     if expires * 1000 <= now:
         raise APIError(403, "FORBIDDEN", "The upload URL has expired")
-    if key is not None and key != id:
-        raise APIError(400, "BAD_REQUEST", "The form's key is not this file's id")
-    files: LocalFileStore = request.app.state.files
-    data = await file.read()
-    staged = await asyncio.to_thread(files.stage, data)
-
-    def claim(conn: Any) -> bool:
-        if not store.claim_upload(conn, id, len(data), now):
-            return False
-        files.commit(staged, id)  # a failed move rolls the claim back
-        return True
-
+    files: FileStore = request.app.state.files
     try:
-        claimed = await request.app.state.db.run(claim, write=True)
+        staged = await _stage(request, files, id, settings.max_upload_bytes)
+    except APIError:
+        raise
+    except Exception as error:  # the store failed while the bytes streamed in
+        message = f"The file store {files.location} failed: {type(error).__name__}"
+        raise APIError(503, "UNAVAILABLE", message) from error
+    db: Database = request.app.state.db
+    try:
+        if not await db.run(store.claim_upload, id, staged.size, write=True):
+            raise APIError(403, "FORBIDDEN", "The upload URL has been used already")
+        try:
+            await files.commit(staged, id)
+        except Exception as error:
+            await db.run(store.release_upload, id, write=True)
+            message = f"The file store {files.location} failed: {type(error).__name__}"
+            raise APIError(503, "UNAVAILABLE", message) from error
+        await db.run(store.finish_upload, id, now, write=True)
     finally:
-        await asyncio.to_thread(files.discard, staged)  # gone already once committed
-    if not claimed:
-        raise APIError(403, "FORBIDDEN", "The upload URL has been used already")
+        await staged.discard()  # gone already once committed
     return Response(status_code=204)
+
+
+async def _stage(request: Request, files: FileStore, file_id: str, cap: int) -> Staged:
+    """Stream the form's ``file`` part into a new staged upload of ``files``, checking the
+    other fields; a refused form leaves nothing staged."""
+    staged: Staged | None = None
+    ended = False
+    try:
+        content_type = request.headers.get("content-type", "")
+        async for part in read_form(content_type, request.stream()):
+            if isinstance(part, Field):
+                if part.name == "key" and part.value != file_id:
+                    raise APIError(400, "BAD_REQUEST", "The form's key is not this file's id")
+            elif part.name != "file" or (staged is not None and part.first):
+                continue  # another file part: not stored
+            elif part.first:
+                staged = await files.begin()
+            elif part.last:
+                ended = True
+            elif staged is not None and not ended:
+                if staged.size + len(part.data) > cap:
+                    raise APIError(413, "PAYLOAD_TOO_LARGE", f"The file exceeds {cap} bytes")
+                await staged.write(part.data)
+        if staged is None or not ended:
+            raise APIError(400, "BAD_REQUEST", "The form has no complete `file` part")
+        return staged
+    except FormError as error:
+        if staged is not None:
+            await staged.discard()
+        raise APIError(400, "BAD_REQUEST", str(error)) from None
+    except BaseException:
+        if staged is not None:
+            await staged.discard()
+        raise
 
 
 @router.get("/processes", response_model=ProcessPage, tags=["Processes"])
@@ -349,11 +408,12 @@ async def health(request: Request, key: ApiKey) -> Response:
         details = [{"check": "database", "message": f"{type(error).__name__}: {error}"}]
         return JSONResponse(error_body(503, "UNAVAILABLE", "database: unavailable", details), 503)
     await authenticate(request, key)
-    files: LocalFileStore = request.app.state.files
+    files: FileStore = request.app.state.files
     try:
-        await asyncio.to_thread(files.probe)
+        await files.probe()
     except Exception as error:  # any failure is the answer
-        details = [{"check": "file_store", "message": f"{type(error).__name__}: {error}"}]
-        body = error_body(503, "UNAVAILABLE", "file_store: unavailable", details)
+        details = [{"check": "file_store", "location": files.location,
+                    "message": f"{type(error).__name__}: {error}"}]  # fmt: skip
+        body = error_body(503, "UNAVAILABLE", f"file_store {files.location}: unavailable", details)
         return JSONResponse(body, 503)
     return JSONResponse({"status": "OK", "database": "OK", "file_store": "OK"})

@@ -20,6 +20,8 @@ from segue_apps.processes import store
 from segue_apps.processes.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.processes.errors import error_body
 from segue_apps.processes.executor import BUILT_IN, load_executors
+from segue_apps.processes.filestore import parse_bucket_url
+from segue_apps.processes.guide import SCENARIOS
 from segue_apps.processes.settings import Settings
 from segue_apps.processes.versions import versions
 
@@ -33,6 +35,11 @@ def _positive(text: str) -> int:
     return value
 
 
+def _bucket_url(text: str) -> str:
+    parse_bucket_url(text)  # refused at the command line, not at the first upload
+    return text
+
+
 SERVE_FLAGS = (
     ServiceFlag("upload-ttl", "seconds an upload URL stays valid (300)", _positive, "SECONDS"),
     ServiceFlag("upload-dir", "directory of uploaded files (next to a SQLite file)", metavar="DIR"),
@@ -42,6 +49,13 @@ SERVE_FLAGS = (
     ServiceFlag("poll-ms", "how often an idle worker looks for runs", _positive, "MS"),
     ServiceFlag("concurrency", "runs one process executes at once", _positive, "N"),
     ServiceFlag("executors", "module:NAME, executors laid over the built-in one", metavar="REF"),
+    ServiceFlag(
+        "bucket-url",
+        "s3://BUCKET[/PREFIX]: files in an S3-compatible bucket (AWS credential chain)",
+        _bucket_url,
+        "URL",
+    ),
+    ServiceFlag("s3-endpoint-url", "the S3 API's URL when not AWS's (MinIO, moto)", metavar="URL"),
 )
 """`segue serve processes`' own flags (`segue services` lists them)."""
 
@@ -65,6 +79,9 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
     - ``upload_dir``: the directory of uploaded files (default: next to a SQLite database
       file, else ``data/processes-files``); ``upload_ttl`` (seconds, default 300) and
       ``max_upload_bytes``: of the upload URLs.
+    - ``bucket_url`` (``s3://bucket[/prefix]``) and ``s3_endpoint_url``: files' bytes in
+      an S3-compatible bucket instead of ``upload_dir``; credentials from the standard
+      AWS chain (environment, ``~/.aws``, instance role), never from a flag.
     - ``executors``: ``"package.module:NAME"``, a mapping of executor names to executors
       laid over the built-in ones (see :func:`~.executor.load_executors`).
     """
@@ -82,6 +99,8 @@ def create_newest_app(options: ServiceOptions) -> FastAPI:
         upload_ttl=number("upload_ttl"),
         max_upload_bytes=number("max_upload_bytes"),
         upload_dir=Path(options.extra.get("upload_dir") or default_upload_dir(options.db_url)),
+        bucket_url=options.extra.get("bucket_url"),
+        s3_endpoint_url=options.extra.get("s3_endpoint_url"),
     )
     executors = options.extra.get("executors")
     return create_app(
@@ -128,5 +147,11 @@ def create_service_app(options: ServiceOptions) -> ASGIApp:
 
 
 SERVICE = ServiceSpec(
-    "processes", DEFAULT_DB_URL, create_service_app, bootstrap, serve_flags=SERVE_FLAGS
+    "processes",
+    DEFAULT_DB_URL,
+    create_service_app,
+    bootstrap,
+    guide_examples=SCENARIOS,
+    serve_flags=SERVE_FLAGS,
+    api_key_header="x-api-key",
 )

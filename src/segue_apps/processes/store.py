@@ -8,6 +8,7 @@ keeps what the caller sent, the job keeps where the work stands and its outcome.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -264,7 +265,21 @@ def create_run(
             created_at=now,
         )
     )
-    return conn.execute(_run_query().where(runs.c.id == run_id)).one()
+    row = {
+        "id": run_id,
+        "agent_id": process.agent_id,
+        "process_id": process.id,
+        "name": name,
+        "stage": stage,
+        "file_ids": dumps([f["id"] for f in attached]),
+        "created_at": now,
+        "status": job.status,
+        "attempts": job.attempts,
+        "cancel_requested": job.cancel_requested,
+        "result": None,
+        "error": None,
+    }
+    return SimpleNamespace(**row)
 
 
 def get_run(conn: Connection, org_id: str, run_id: str) -> Any:
@@ -340,23 +355,42 @@ def create_file(
     return file_id
 
 
-def claim_upload(conn: Connection, file_id: str, size: int, now: int) -> bool:
-    """Mark the file uploaded with ``size`` bytes; False if it was uploaded already."""
+def claim_upload(conn: Connection, file_id: str, size: int) -> bool:
+    """Claim the file for the upload of ``size`` bytes staged now; False if another upload
+    has claimed it already (its URL works once).
+
+    The file is not attachable until :func:`finish_upload`: its bytes are moved into place
+    between the two. :func:`release_upload` gives the claim up when that move fails.
+    """
     claimed = conn.execute(
         files.update()
-        .where(files.c.id == file_id, files.c.uploaded_at.is_(None))
-        .values(uploaded_at=now, size=size)
+        .where(files.c.id == file_id, files.c.uploaded_at.is_(None), files.c.size.is_(None))
+        .values(size=size)
     )
     return claimed.rowcount == 1
 
 
+def finish_upload(conn: Connection, file_id: str, now: int) -> None:
+    """Mark a claimed file uploaded: runs may now attach it."""
+    conn.execute(files.update().where(files.c.id == file_id).values(uploaded_at=now))
+
+
+def release_upload(conn: Connection, file_id: str) -> None:
+    """Give up a claim whose bytes could not be stored: the URL works again."""
+    conn.execute(
+        files.update().where(files.c.id == file_id, files.c.uploaded_at.is_(None)).values(size=None)
+    )
+
+
 def attachable_files(conn: Connection, org_id: str, file_ids: list[str]) -> list[dict[str, Any]]:
-    """``[{id, file_name, size}]`` of ``file_ids`` in order.
+    """``[{id, file_name, size}]`` of ``file_ids`` in order (no query for none).
 
     Raises:
         LookupError: a file is unknown or another organisation's (its id the argument).
         ValueError: a file was never uploaded (its id the argument).
     """
+    if not file_ids:
+        return []
     query = sa.select(files).where(files.c.org_id == org_id, files.c.id.in_(set(file_ids)))
     found = {row.id: row for row in conn.execute(query)}
     out = []

@@ -20,6 +20,9 @@ v1 errors have v2's body ``{status_code, message, details}``.
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,11 +100,61 @@ _STATES = {
 }
 
 
+class ShareCache:
+    """What a share id names, per API key, kept ``ttl_s`` seconds: v1's invoke then makes
+    one v2 call (``POST /runs``) rather than two. A share never changes once made; the
+    cache is keyed by the key's hash, so an entry serves only the tenant that looked it up,
+    and ``POST /runs`` checks the key and the process again on every call.
+    """
+
+    def __init__(self, ttl_s: float = 60.0, size: int = 4096) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._found: OrderedDict[tuple[bytes, str], tuple[float, dict[str, Any]]] = OrderedDict()
+
+    async def find(self, request: Request, call: Caller) -> dict[str, Any] | Response:
+        """The share of the request's ``share_id`` (v2's ``GET /shares/{id}`` body), or
+        that call's error answer."""
+        share_id = request.path_params["share_id"]
+        api_key = next((v for k, v in request.headers if k == b"x-api-key"), b"")
+        key = hashlib.sha256(api_key).digest()
+        now = time.monotonic()
+        kept = self._found.get((key, share_id))
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        found = await call.get(f"/shares/{share_id}")
+        if found.status != 200:
+            return found
+        self._found[(key, share_id)] = (now + self.ttl_s, found.json)
+        self._found.move_to_end((key, share_id))
+        while len(self._found) > self.size:
+            self._found.popitem(last=False)
+        return dict(found.json)
+
+
+SHARES = ShareCache()
+"""The share lookups of v1's invoke (shared by the apps of this process)."""
+
+
 def _invalid(message: str) -> Response:
     return Response(400, error_body(400, "BAD_REQUEST", message))
 
 
-@adapter("POST /invoke/{share_id}", status_code=201, request_schema=_FACTS, response_schema=_WORKER)
+_ATTACHMENTS = {
+    "name": "attachments_key",
+    "schema": {"type": "array", "items": {"type": "string"}},
+    "description": "A `blob_uri` of `POST /upload` to attach; repeat it for several files",
+}
+
+
+@adapter(
+    "POST /invoke/{share_id}",
+    status_code=201,
+    request_schema=_FACTS,
+    response_schema=_WORKER,
+    query_params=[_ATTACHMENTS],
+    summary="Start a run of the process the share id names, with the facts: v2 `POST /runs`.",
+)
 async def invoke(request: Request, call: Caller) -> Response:
     """Start a run of the process the share id names, its inputs the facts, its files the
     `attachments_key` query parameters (each a `blob_uri` of `POST /upload`): v2
@@ -112,10 +165,9 @@ async def invoke(request: Request, call: Caller) -> Response:
         return _invalid("The body must be a JSON object of facts")
     if not isinstance(facts, dict):
         return _invalid("The body must be a JSON object of facts")
-    share = await call.get(f"/shares/{request.path_params['share_id']}")
-    if share.status != 200:
-        return share
-    named: dict[str, Any] = share.json
+    named = await SHARES.find(request, call)
+    if isinstance(named, Response):
+        return named
     file_ids = []
     for name, value in request.query:
         if name == "attachments_key":
@@ -169,7 +221,13 @@ _UPLOAD = {
 }
 
 
-@adapter("POST /upload", status_code=201, request_schema=_UPLOAD_IN, response_schema=_UPLOAD)
+@adapter(
+    "POST /upload",
+    status_code=201,
+    request_schema=_UPLOAD_IN,
+    response_schema=_UPLOAD,
+    summary="A URL to upload one file's bytes to, once, within 5 minutes: v2 `POST /files`.",
+)
 async def upload(request: Request, call: Caller) -> Response:
     """A URL to upload one file's bytes to (a multipart form with a `file` part, once,
     within 5 minutes): v2 `POST /files`."""

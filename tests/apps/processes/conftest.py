@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class Env:
     asgi: Any
     db_url: str
     upload_dir: Path
+    app: Any = None
     now: int = START_MS
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -58,22 +60,22 @@ class Env:
         )
 
 
-@pytest.fixture
-async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+@asynccontextmanager
+async def started(db_url: str, upload_dir: Path, **settings: Any) -> AsyncIterator[Env]:
     """The service with its lifespan (migrations, run worker) started; its clock is
-    ``Env.now`` (ms), the upload directory ``Env.upload_dir``."""
-    upload_dir = tmp_path / "files"
+    ``Env.now`` (ms); ``settings`` are more :class:`Settings` fields."""
     holder: list[Env] = []
-    settings = Settings(
+    made_settings = Settings(
         db_url=db_url,
         clock=lambda: holder[0].now if holder else START_MS,
         poll_ms=20,
         upload_dir=upload_dir,
+        **settings,
     )
-    app = create_app(settings)
+    app = create_app(made_settings)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    made = Env(versioned(app), db_url, upload_dir)
+    made = Env(versioned(app), db_url, upload_dir, app=app)
     holder.append(made)
     try:
         yield made
@@ -81,6 +83,13 @@ async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
         for client in made.clients:
             await client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    """The service on the local-directory file store ``Env.upload_dir``."""
+    async with started(db_url, tmp_path / "files") as made:
+        yield made
 
 
 @pytest.fixture

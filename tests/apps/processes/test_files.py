@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from tests.apps.processes.conftest import Env, Tenant
+from tests.apps.processes.conftest import Env, Tenant, started
 from tests.apps.processes.test_runs import _run, _settled
+from tests.apps.servers import server
+
+from segue.tooling import ServiceOptions
+from segue_apps.processes.service import bootstrap
 
 WAITING = {"Created", "Running"}
 
@@ -185,3 +192,97 @@ async def test_health_checks_the_file_store(env: Env, tenant: Tenant) -> None:
     assert broken.status_code == 503
     assert "file_store" in broken.json()["message"]
     assert broken.json()["details"][0]["check"] == "file_store"
+
+
+async def test_an_upload_over_the_cap_is_refused_and_stores_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with started(db_url, tmp_path / "files", max_upload_bytes=1000) as env:
+        tenant = await env.new_tenant()
+        made = await _new_file(tenant)
+        over = await _upload(env, made["upload_url"], b"x" * 1001, made["upload_fields"])
+        assert over.status_code == 413, over.text
+        assert over.json()["status_code"] == 413
+        assert _stored(env) == []  # nor a staged part
+        declared = await _upload(env, made["upload_url"], b"x" * 70_000, made["upload_fields"])
+        assert declared.status_code == 413  # refused on its Content-Length, unread
+        assert _stored(env) == []
+        waiting = await tenant.client.post("/v2/runs", json=_run(tenant, {}, file_ids=[made["id"]]))
+        assert waiting.status_code == 400
+        at_cap = await _upload(env, made["upload_url"], b"x" * 1000, made["upload_fields"])
+        assert at_cap.status_code == 204  # a refused upload does not use the URL up
+        assert _stored(env) == [made["id"]]
+
+
+async def test_two_uploads_at_once_to_one_url_store_one(env: Env, tenant: Tenant) -> None:
+    for _ in range(5):
+        made = await _new_file(tenant)
+        first, second = await asyncio.gather(
+            _upload(env, made["upload_url"], b"a" * 300_000, made["upload_fields"]),
+            _upload(env, made["upload_url"], b"b" * 300_000, made["upload_fields"]),
+        )
+        assert sorted([first.status_code, second.status_code]) == [204, 403]
+        winner = b"a" if first.status_code == 204 else b"b"
+        assert (env.upload_dir / made["id"]).read_bytes() == winner * 300_000
+        assert [name for name in _stored(env) if name.startswith(".")] == []
+
+
+def test_an_upload_url_of_segue_serve_expires_after_upload_ttl(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path}/serve.db"
+    tenant = asyncio.run(bootstrap(ServiceOptions(db_url=db_url)))
+    upload_dir = tmp_path / "uploads"
+    flags = ("--upload-ttl", "1", "--upload-dir", str(upload_dir))
+    with (
+        server("processes", db_url, *flags) as running,
+        httpx.Client(base_url=running.url, headers={"x-api-key": tenant["api_key"]}) as client,
+    ):
+        fresh, late = (client.post("/v2/files", json={"file_name": n}).json() for n in "ab")
+        expires = int(dict(parse_qsl(urlsplit(late["upload_url"]).query))["expires"])
+        assert 1 <= expires - time.time() <= 2.5
+        on_time = httpx.post(fresh["upload_url"], files={"file": ("a", b"on time")})
+        assert on_time.status_code == 204, on_time.text
+        time.sleep(max(0.0, expires - time.time()) + 0.2)
+        expired = httpx.post(late["upload_url"], files={"file": ("b", b"too late")})
+        assert expired.status_code == 403
+        assert "expired" in expired.json()["message"]
+    assert sorted(p.name for p in upload_dir.iterdir()) == [fresh["id"]]
+
+
+async def test_v1_openapi_shows_attachments_key(env: Env) -> None:
+    doc = (await env.client().get("/v1/openapi.json")).json()
+    invoke = doc["paths"]["/v1/invoke/{share_id}"]["post"]
+    [attachments] = [p for p in invoke["parameters"] if p["name"] == "attachments_key"]
+    assert attachments["in"] == "query"
+    assert attachments["required"] is False
+    assert attachments["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert "blob_uri" in attachments["description"]
+
+
+async def test_a_streamed_form_past_the_cap_is_refused_as_it_arrives(
+    db_url: str, tmp_path: Path
+) -> None:
+    """No Content-Length (chunked): the guard counts the body as it streams in, and an
+    ignored extra part counts too."""
+    async with started(db_url, tmp_path / "files", max_upload_bytes=1000) as env:
+        tenant = await env.new_tenant()
+        made = await _new_file(tenant)
+        boundary = "b0undary"
+
+        def part(name: str, data: bytes) -> bytes:
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            return f'{head}filename="x"\r\n\r\n'.encode() + data + b"\r\n"
+
+        async def chunks() -> Any:
+            yield part("file", b"ok")
+            for _ in range(20):  # 80 KiB of a part the route does not store
+                yield part("other", b"z" * 4096)
+            yield f"--{boundary}--\r\n".encode()
+
+        refused = await env.client().post(
+            made["upload_url"],
+            content=chunks(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert refused.status_code == 413, refused.text
+        assert _stored(env) == []
+        assert (await _upload(env, made["upload_url"], b"x", {})).status_code == 204

@@ -125,8 +125,17 @@ async def test_another_tenants_ids_are_404(env: Env, tenant: Tenant) -> None:
     query = {"process_id": tenant.process_id, "agent_id": tenant.agent_id}
     assert (await other.client.get("/v2/runs", params=query)).status_code == 404
     assert (await other.client.post("/v2/runs", json=_run(tenant, {}))).status_code == 404
-    assert (await other.client.post(f"/v1/invoke/{tenant.share_id}", json={})).status_code == 404
     assert (await other.client.get(f"/v1/run/{run['id']}")).status_code == 404
+    # v1 invoke remembers share lookups per key: one tenant's never serves another.
+    for _ in range(2):
+        mine = await tenant.client.post(f"/v1/invoke/{tenant.share_id}", json={})
+        assert mine.status_code == 201
+        theirs = await other.client.post(f"/v1/invoke/{tenant.share_id}", json={})
+        assert theirs.status_code == 404
+    no_key = await env.client().post(f"/v1/invoke/{tenant.share_id}", json={})
+    assert no_key.status_code == 401
+    wrong_key = await env.client("wrong").post(f"/v1/invoke/{tenant.share_id}", json={})
+    assert wrong_key.status_code == 401
 
 
 async def test_v1_invoke_and_poll_give_v2s_outputs(tenant: Tenant) -> None:

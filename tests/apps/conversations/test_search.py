@@ -11,6 +11,7 @@ from alembic import command
 
 from segue_apps.common.migrate import alembic_config
 from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE
+from segue_apps.conversations.migrations.versions.v0003_message_search_keys import FILL
 from segue_apps.conversations.store import search as store
 
 HIT_KEYS = {"conversation_id", "title", "snippet", "message_count", "created_at", "updated_at"}
@@ -165,8 +166,6 @@ async def test_search_plans_agree(env, api, create, monkeypatch):
 
 def _index_entries(path: str) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]]]:
     """(every entry of ``messages_fts``, the entries a fresh index of the messages has)."""
-    from segue_apps.conversations.migrations.versions.v0003_message_search_keys import FILL
-
     conn = sqlite3.connect(path)
     try:
         conn.execute("CREATE VIRTUAL TABLE temp.live USING fts5vocab(main, messages_fts, instance)")

@@ -290,7 +290,11 @@ def restore(path: Path, meta: dict[str, Any]) -> int:
     """Undo the benchmark's appends so the cached dataset stays exactly as seeded.
 
     Deletes messages past the seeded ones (the FTS delete trigger follows) and recomputes
-    the counters of the conversations they were appended to. Returns messages removed.
+    the counters of the conversations they were appended to, then merges the messages FTS
+    index back into one segment: a run's appends and deletes leave segments and delete
+    markers that every later match must read (``quokka``'s search went from 2.9 to 8.1 ms
+    of CPU after one full run), so without it each run would measure a slower index than
+    the last. Returns messages removed.
     """
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -310,6 +314,8 @@ def restore(path: Path, meta: dict[str, Any]) -> int:
             [(cid, cid) for cid in touched],
         )
         conn.execute("COMMIT")
+        # Quick when the index is already one segment.
+        conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return removed
     finally:

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from segue_apps.common.migrate import alembic_config
+from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE
+from segue_apps.conversations.migrations.versions.v0003_message_search_keys import FILL
 from segue_apps.conversations.store import search as store
 
 HIT_KEYS = {"conversation_id", "title", "snippet", "message_count", "created_at", "updated_at"}
@@ -152,3 +162,97 @@ async def test_search_plans_agree(env, api, create, monkeypatch):
     assert snippets[made[9]] == "Kubernetes title"
     assert snippets[made[0]] == "run KUBERNETES job 0"
     assert snippets[made[8]] == "again kubernetes 8"
+
+
+def _index_entries(path: str) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]]]:
+    """(every entry of ``messages_fts``, the entries a fresh index of the messages has)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.live USING fts5vocab(main, messages_fts, instance)")
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.messages_fts USING "
+            "fts5(content, content='', tokenize='trigram')"
+        )
+        conn.execute(FILL.replace("INTO messages_fts", "INTO temp.messages_fts"))
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.fresh USING fts5vocab(temp, messages_fts, instance)"
+        )
+        entries = "SELECT term, doc, offset FROM temp.{}"
+        live = set(conn.execute(entries.format("live")))
+        fresh = set(conn.execute(entries.format("fresh")))
+    finally:
+        conn.close()
+    return live, fresh
+
+
+async def test_search_index_follows_creates_appends_and_deletes(env, api, create):
+    """SQLite's messages index (keyed by conversation, kept by triggers) stays exact.
+
+    Creates, appends, a deleted conversation and a deleted project (whose conversations go
+    by cascade) leave the same entries as indexing the remaining messages afresh.
+    """
+    if not env.db_url.startswith("sqlite"):
+        pytest.skip("the FTS5 index is SQLite's")
+    kept = await create(api, messages=[{"role": "user", "content": "alpha quokka"}])
+    doomed = await create(api, messages=[{"role": "user", "content": "gamma quokka"}])
+    other = await env.new_project()
+    await create(other.client, messages=[{"role": "user", "content": "quokka elsewhere"}])
+    path = f"/api/v2/conversations/{kept['conversation_id']}/messages"
+    appended = {"messages": [{"role": "assistant", "content": "delta QUOKKA"}]}
+    assert (await api.post(path, json=appended)).status_code == 201
+    assert (
+        await api.delete(f"/api/v2/conversations/{doomed['conversation_id']}")
+    ).status_code == 204
+    assert (await api.delete(f"/api/v2/projects/{other.project_id}")).status_code == 204
+
+    live, fresh = _index_entries(env.db_url.split("///", 1)[1])
+    assert live == fresh
+    assert {term for term, _, _ in live} >= {"quo", "del", "alp"}
+    assert not {term for term, _, _ in live} & {"gam", "els"}
+    body = (await api.get("/api/v2/conversations/search", params={"q": "quokka"})).json()
+    assert [hit["conversation_id"] for hit in body["data"]] == [kept["conversation_id"]]
+    assert body["data"][0]["snippet"] == "alpha quokka"
+
+
+def test_search_key_migration_reindexes_and_reverts(tmp_path):
+    """Revision 0003 indexes existing messages by search key; its downgrade restores 0001's."""
+    path = tmp_path / "migrate.db"
+    config = alembic_config(MIGRATIONS, VERSION_TABLE)
+    engine = sa.create_engine(f"sqlite:///{path}")
+
+    def migrate(step: Callable[..., None], revision: str) -> None:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, revision)
+
+    migrate(command.upgrade, "0002")
+    rows = [("c1", 1, "first title"), ("c2", 2, None)]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO orgs VALUES ('o', 'org', 0)")
+        conn.exec_driver_sql("INSERT INTO projects VALUES ('p', 'o', 'p', 'p', 0, 0)")
+        for cid, pk, title in rows:
+            conn.exec_driver_sql(
+                "INSERT INTO conversations (pk, id, project_id, title, created_at, updated_at) "
+                "VALUES (?, ?, 'p', ?, 0, 0)",
+                (pk, cid, title),
+            )
+        for seq, (cid, content) in enumerate(
+            [("c2", "zero quokka"), ("c1", "one"), ("c2", "two QUOKKA"), ("c1", "three quokka")]
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO messages (id, conversation_id, project_id, seq, role, content, "
+                "token_count, created_at) VALUES (?, ?, 'p', ?, 'user', ?, 1, 0)",
+                (f"m{seq}", cid, seq, content),
+            )
+    migrate(command.upgrade, "0003")
+    live, fresh = _index_entries(str(path))
+    assert live == fresh
+    match = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"quokka\"' ORDER BY 1"
+    with engine.connect() as conn:
+        keys = [row[0] for row in conn.exec_driver_sql(match)]
+    assert keys == [(1 << 32) + 3, (2 << 32) + 0, (2 << 32) + 2]
+    migrate(command.downgrade, "0002")
+    with engine.connect() as conn:
+        assert [row[0] for row in conn.exec_driver_sql(match)] == [1, 3, 4]
+        conn.exec_driver_sql("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
+    engine.dispose()

@@ -7,10 +7,10 @@ first matching message (lowest ``seq``).
 Two plans find the hits, chosen per request so that neither does work proportional to
 every matching message of a common word:
 
-* **indexed**: the search index lists every matching message, the rows are joined to
-  their conversations and sorted. Cost grows with the number of matching messages (a word
-  in 50k messages costs ~90 ms on SQLite), so it is used when a capped count of the
-  matches (the *probe*, ``LIMIT`` :data:`PROBE_CAP` over the index) stays below the cap.
+* **indexed**: the search index lists every matching message, the matches are mapped to
+  their conversations and sorted. Cost grows with the number of matching messages, so it
+  is used when a capped count of the matches (the *probe*, ``LIMIT`` :data:`PROBE_CAP`
+  over the index) stays below the cap.
 * **walk**: the project's conversations newest-first through the
   ``(project_id, updated_at, id)`` index, keeping those whose title or some message
   matches, stopping after ``limit + 1`` hits. Common words hit within the first few
@@ -19,14 +19,18 @@ every matching message of a common word:
   common overall but concentrated in old conversations or in other projects) the indexed
   plan continues strictly after the last walked conversation, so the page is the same.
 
-SQLite: the index is the FTS5 ``trigram`` tables (see the initial migration); a quoted
-phrase query is a substring match that folds case for all of Unicode. The walk and
-queries shorter than a trigram use ``LIKE``, which folds ASCII case only. To keep the two
-plans identical, an ASCII query is matched with ``LIKE`` semantics in both (the FTS plan
-rechecks its rows with ``LIKE`` when the query has a ``k`` or ``s``, which FTS would also
-match to the Kelvin sign and long s); a query with non-ASCII characters always uses the
-FTS plan (Unicode case folding). Queries of 1-2 characters cannot use the trigram index
-and always walk.
+SQLite: the index is the FTS5 ``trigram`` tables (see the migrations); a quoted phrase
+query is a substring match that folds case for all of Unicode. A message's FTS rowid is
+its search key ``conversations.pk * 2**32 + seq`` (migration 0003), so the indexed plan
+maps matches to conversations with ``rowid >> 32`` and reads no message row: ~0.6 ms for a
+word in 1,100 of 1M messages, where looking each matching message up cost ~4.8 ms. The
+walk and queries shorter than a trigram use ``LIKE``, which folds ASCII case only. To keep
+the two plans identical, an ASCII query is matched with ``LIKE`` semantics in both: when
+the query has a ``k`` or ``s`` (which FTS also matches to the Kelvin sign and long s) the
+FTS plan's conversations are candidates, and one whose title does not match is kept only
+if the first-message query (which the snippet needs anyway) finds a message that does. A
+query with non-ASCII characters always uses the FTS plan (Unicode case folding). Queries
+of 1-2 characters cannot use the trigram index and always walk.
 
 PostgreSQL: ``ILIKE '%q%'`` in both plans (``pg_trgm`` GIN indexes serve the indexed plan;
 the walk reads each conversation's messages through the ``(conversation_id, seq)`` index),
@@ -56,6 +60,10 @@ PG_WALK_BUDGET = 2
 
 _COLUMNS = "c.id, c.title, c.message_count, c.created_at, c.updated_at"
 _ORDER = "ORDER BY c.updated_at DESC, c.id DESC"
+_KEY_BITS = 32
+"""A message's FTS rowid on SQLite is ``conversations.pk << _KEY_BITS | seq`` (migration 0003)."""
+
+Row = sa.Row[*tuple[Any, ...]]
 
 
 def _like_pattern(query: str) -> str:
@@ -79,6 +87,7 @@ class _Plans:
     """The SQL of one search request; ``params`` is shared by every statement."""
 
     def __init__(self, dialect: str, project_id: str, query: str) -> None:
+        self.query = query
         self.postgres = dialect == "postgresql"
         self.like = "ILIKE" if self.postgres else "LIKE"
         self.params: dict[str, Any] = {"project_id": project_id, "pattern": _like_pattern(query)}
@@ -89,7 +98,12 @@ class _Plans:
         # For ASCII queries FTS matches exactly what LIKE does, except that it also folds
         # U+212A KELVIN SIGN to k and U+017F LATIN SMALL LETTER LONG S to s (checked over
         # every code point); only queries with those letters need rechecking with LIKE.
-        self.recheck = not self.fts_only and not {"k", "s"}.isdisjoint(query.lower())
+        self.recheck = (
+            not self.postgres
+            and self.indexed
+            and not self.fts_only
+            and not {"k", "s"}.isdisjoint(query.lower())
+        )
         if not self.postgres and self.indexed:
             self.params["match"] = '"' + query.replace('"', '""') + '"'
 
@@ -105,12 +119,12 @@ class _Plans:
         """
         return self._like_on("(m.content || '')" if self.postgres else "m.content")
 
-    def _matching(self, alias: str, column: str, table: str) -> str:
-        """Condition "``alias.column`` contains the query" for the indexed plan."""
-        if self.postgres:
-            return self._like_on(f"{alias}.{column}")
-        fts = f"{alias}.pk IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :match)"
-        return f"{fts} AND {self._like_on(f'{alias}.{column}')}" if self.recheck else fts
+    def title_matches(self, title: str | None) -> bool:
+        """Whether ``title`` contains the (ASCII) query as ``LIKE`` sees it: ASCII case only.
+
+        ``bytes.lower`` folds ASCII letters only, and a UTF-8 substring is a substring.
+        """
+        return title is not None and self.query.lower().encode() in title.encode().lower()
 
     def probe(self, after: str) -> sa.TextClause:
         """Count matching messages up to the cap; the walk's stopping point after ``after``.
@@ -138,19 +152,25 @@ class _Plans:
     def indexed_hits(self, after: str) -> sa.TextClause:
         """Every matching conversation through the index, then sorted.
 
-        On SQLite the project filter is written ``+x.project_id``: the unary plus keeps
-        SQLite from driving the query through the project index (a scan of the whole
-        project) instead of the FTS match (only the matching rows).
+        SQLite: the conversations whose ``pk`` is a messages FTS rowid ``>> 32`` or a titles
+        FTS rowid (with ``recheck``, candidates: see :func:`_indexed`). The project filter is
+        written ``+c.project_id``: the unary plus keeps SQLite from driving the query through
+        the project index (a scan of the whole project) instead of the matches.
         """
-        pin = "" if self.postgres else "+"
-        title = self._matching("t", "title", "conversations")
+        if not self.postgres:
+            return sa.text(
+                f"SELECT {_COLUMNS} FROM conversations c WHERE c.pk IN ("
+                f"SELECT rowid >> {_KEY_BITS} FROM messages_fts WHERE messages_fts MATCH :match "
+                "UNION ALL SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH :match"
+                f") AND +c.project_id = :project_id {after} {_ORDER} LIMIT :limit"
+            )
         return sa.text(
             f"SELECT {_COLUMNS} FROM conversations c WHERE c.id IN ("
-            f"SELECT t.id FROM conversations t WHERE {title} "
-            f"AND {pin}t.project_id = :project_id UNION "
-            "SELECT m.conversation_id FROM messages m WHERE "
-            f"{self._matching('m', 'content', 'messages')} AND {pin}m.project_id = :project_id) "
-            f"AND {pin}c.project_id = :project_id {after} {_ORDER} LIMIT :limit"
+            f"SELECT t.id FROM conversations t WHERE {self._like_on('t.title')} "
+            "AND t.project_id = :project_id UNION "
+            f"SELECT m.conversation_id FROM messages m WHERE {self._like_on('m.content')} "
+            f"AND m.project_id = :project_id) AND c.project_id = :project_id {after} "
+            f"{_ORDER} LIMIT :limit"
         )
 
     def walk_hits(self, after: str, bounded: bool) -> sa.TextClause:
@@ -184,15 +204,20 @@ class _Plans:
         )
 
     def first_messages(self) -> sa.TextClause:
-        """Per conversation in ``:ids``, its first matching message in ``seq`` order."""
+        """Per conversation in ``:ids``, its first matching message in ``seq`` order.
+
+        ``LIKE`` reads the conversation's messages in order until one matches (under 1 ms
+        for a page of 20 conversations of ~100 messages, even for a rare word). Non-ASCII
+        queries on SQLite have no ``LIKE``: the lowest search key per conversation among the
+        FTS matches names the message (conversations without a matching message are absent).
+        """
         if self.fts_only:
-            # No LIKE for these; the FTS rows of the query, ranked per conversation.
             sql = (
-                "SELECT conversation_id, content FROM ("
-                "SELECT m.conversation_id, m.content, ROW_NUMBER() OVER "
-                "(PARTITION BY m.conversation_id ORDER BY m.seq) AS rn FROM messages m "
-                f"WHERE m.conversation_id IN :ids AND {self._matching('m', 'content', 'messages')}"
-                ") AS firsts WHERE rn = 1"
+                "SELECT c.id, m.content FROM conversations c JOIN ("
+                f"SELECT rowid >> {_KEY_BITS} AS cpk, min(rowid) AS skey FROM messages_fts "
+                "WHERE messages_fts MATCH :match GROUP BY 1) AS f ON f.cpk = c.pk "
+                "JOIN messages m ON m.conversation_id = c.id "
+                f"AND m.seq = f.skey - (c.pk << {_KEY_BITS}) WHERE c.id IN :ids"
             )
         else:
             sql = (
@@ -202,49 +227,84 @@ class _Plans:
             )
         return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
 
+    def first_contents(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, str]:
+        """:meth:`first_messages` of ``ids`` as ``{conversation id: content}``, found ones only."""
+        if not ids:
+            return {}
+        found = conn.execute(self.first_messages(), self.params | {"ids": list(ids)})
+        return {row[0]: row[1] for row in found if row[1] is not None}
+
+
+def _indexed(
+    conn: sa.Connection, plans: _Plans, after: str, params: dict[str, Any], want: int
+) -> tuple[list[Row], dict[str, str]]:
+    """The indexed plan's first ``want`` hits after ``after``, with first messages it read.
+
+    With ``plans.recheck`` (SQLite, an ASCII query with ``k`` or ``s``) the FTS gives
+    candidates: one whose title does not match is kept only when it has a message that
+    ``LIKE`` matches, which its first matching message (the snippet's text) tells. A
+    dropped candidate (a Kelvin sign or long s matched, rare) makes it read on.
+    """
+    rows = conn.execute(plans.indexed_hits(after), params | {"limit": want}).all()
+    if not plans.recheck:
+        return list(rows), {}
+    kept: list[Row] = []
+    firsts: dict[str, str] = {}
+    while True:
+        asked = want - len(kept)
+        suspects = [row[0] for row in rows if not plans.title_matches(row[1])]
+        firsts |= plans.first_contents(conn, suspects)
+        kept += [row for row in rows if row[0] in firsts or row[0] not in suspects]
+        if len(kept) == want or len(rows) < asked:
+            return kept, firsts
+        more, more_params = _after(Cursor(rows[-1][4], rows[-1][0]), "more")
+        rows = conn.execute(
+            plans.indexed_hits(f"{after} {more}"),
+            params | more_params | {"limit": want - len(kept)},
+        ).all()
+
 
 def _hits(
     conn: sa.Connection, plans: _Plans, cursor: Cursor | None, want: int
-) -> Sequence[sa.Row[*tuple[Any, ...]]]:
-    """The first ``want`` matching conversations after ``cursor``, in result order."""
+) -> tuple[list[Row], dict[str, str]]:
+    """The first ``want`` matching conversations after ``cursor``, in result order, and the
+    first matching messages of some of them when a plan had to read those anyway."""
     after, params = _after(cursor)
-    params |= plans.params | {"limit": want}
+    params |= plans.params
     if plans.fts_only:
-        return (conn.execute(plans.indexed_hits(after), params)).all()
+        return _indexed(conn, plans, after, params, want)
     if not plans.indexed:
-        return (conn.execute(plans.walk_hits(after, bounded=False), params)).all()
+        return list(
+            conn.execute(plans.walk_hits(after, bounded=False), params | {"limit": want})
+        ), {}
     budget = (PG_WALK_BUDGET if plans.postgres else WALK_BUDGET) * want
     if budget == 0:  # the walk turned off
-        return (conn.execute(plans.indexed_hits(after), params)).all()
+        return _indexed(conn, plans, after, params, want)
     probe = conn.execute(plans.probe(after), params | {"cap": PROBE_CAP, "skip": budget - 1})
     matches, bound_ms, bound_id = probe.one()
     if matches < PROBE_CAP:
-        return (conn.execute(plans.indexed_hits(after), params)).all()
+        return _indexed(conn, plans, after, params, want)
+    walk = params | {"limit": want}
     if bound_ms is None:  # the budget covers every remaining conversation
-        return (conn.execute(plans.walk_hits(after, bounded=False), params)).all()
+        return list(conn.execute(plans.walk_hits(after, bounded=False), walk)), {}
     bound = {"bound_ms": bound_ms, "bound_id": bound_id}
-    rows = (conn.execute(plans.walk_hits(after, bounded=True), params | bound)).all()
+    rows = list(conn.execute(plans.walk_hits(after, bounded=True), walk | bound))
     if len(rows) == want:
-        return rows
+        return rows, {}
     rest, rest_params = _after(Cursor(bound_ms, bound_id), "rest")
-    more = conn.execute(
-        plans.indexed_hits(f"{after} {rest}"),
-        params | rest_params | {"limit": want - len(rows)},
-    )
-    return [*rows, *more.all()]
+    more, firsts = _indexed(conn, plans, f"{after} {rest}", params | rest_params, want - len(rows))
+    return [*rows, *more], firsts
 
 
 def _search(
     conn: sa.Connection, plans: _Plans, query: str, cursor: Cursor | None, limit: int
-) -> tuple[Sequence[sa.Row[*tuple[Any, ...]]], dict[str, str]]:
+) -> tuple[list[Row], dict[str, str]]:
     """The hits (up to ``limit + 1``) and the first matching message of those that need one."""
-    rows = _hits(conn, plans, cursor, limit + 1)
-    need_content = [row[0] for row in rows[:limit] if row[1] is None or find(row[1], query) < 0]
-    contents: dict[str, str] = {}
-    if need_content:
-        found = conn.execute(plans.first_messages(), plans.params | {"ids": need_content})
-        contents = {row[0]: row[1] for row in found if row[1] is not None}
-    return rows, contents
+    rows, known = _hits(conn, plans, cursor, limit + 1)
+    need = [row[0] for row in rows[:limit] if row[1] is None or find(row[1], query) < 0]
+    known |= plans.first_contents(conn, [cid for cid in need if cid not in known])
+    # Only these: a title that matches gives the snippet even when a message was read.
+    return rows, {cid: known[cid] for cid in need if cid in known}
 
 
 async def search(

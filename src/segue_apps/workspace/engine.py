@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from types import TracebackType
 from typing import Any
 
@@ -40,6 +41,10 @@ from segue_apps.workspace.store import runs as store
 from segue_apps.workspace.store.agent_tables import jobs
 
 FIRE_KIND = schedules.FIRE_KIND
+QUIET_STEPS_S = 0.25
+"""Steps that change nothing but the runner's state (no prose, no tool call, no end) are
+written with the next step, or once this long has passed: a crash repeats them, which is
+harmless, and a fast run costs fewer transactions."""
 _log = logging.getLogger(__name__)
 
 
@@ -107,6 +112,7 @@ class Engine:
         work = await self.db.run(store.load_work, run_id)
         if work is None or work.status != "running":
             return {"runId": run_id, "status": None if work is None else work.status}
+        recorded_at = time.monotonic()
         while True:
             if work.steps_completed >= work.steps_max:
                 limit = f"Stopped at the plan's step limit ({work.steps_max} steps)."
@@ -126,9 +132,19 @@ class Engine:
                 _log.warning("runner failed on run %s", run_id, exc_info=True)
                 error = {"code": "RUNNER_ERROR", "message": f"{type(failure).__name__}: {failure}"}
                 return await self._end(job, work, "errored", error=error)
-            await self._record(job, work, step)
+            if step.calls or step.text or step.outcome is not None or self._due(recorded_at):
+                await self._record(job, work, step)
+                recorded_at = time.monotonic()
+            else:  # a step that changed nothing but the runner's state: recorded with the next
+                work.steps_completed += 1
+                work.state = step.state
             if step.outcome is not None:
                 return {"runId": run_id, "status": step.outcome}
+
+    @staticmethod
+    def _due(recorded_at: float) -> bool:
+        """Whether a quiet step is written now (so pollers see progress), not with the next."""
+        return time.monotonic() - recorded_at >= QUIET_STEPS_S
 
     async def _record(self, job: Job, work: store.Work, step: Step) -> None:
         """Apply the step's tool calls and write the step; JobCancelled if it may not."""
@@ -144,7 +160,7 @@ class Engine:
         messages: list[dict[str, Any]] = []
         done: list[dict[str, Any]] = []
 
-        def apply(conn: sa.Connection) -> dict[str, Any]:
+        def apply(conn: Any) -> dict[str, Any]:
             messages.clear()
             done.clear()
             assistant: dict[str, Any] = {"role": "assistant", "content": step.text or ""}
@@ -182,7 +198,10 @@ class Engine:
                 }
             return values
 
-        held = await self.db.run(store.record, job, work.id, {}, apply, write=True)
+        if step.calls:
+            held = await self.db.run(store.record, job, work.id, {}, apply, write=True)
+        else:
+            held = await self.db.run(store.record, job, work.id, apply(None), write=True)
         if not held:
             raise JobCancelled(job.id)
         work.steps_completed += 1
@@ -201,6 +220,8 @@ class Engine:
     ) -> JSON:
         values = {
             "status": status,
+            "steps_completed": work.steps_completed,  # quiet steps not written yet included
+            "state": _dumps(work.state),
             "completed_at": self.settings.clock(),
             "text": text,
             "error": None if error is None else _dumps(error),

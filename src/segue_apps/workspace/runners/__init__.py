@@ -11,12 +11,9 @@ The loop's limits belong to the service, not the runner: the plan's step cap end
 ``step_cap_hit``, the wall-clock ceiling ``timed_out``, a cancel ``cancelled``. A runner
 that raises ends its run ``errored``.
 
-Runners:
-
-- :class:`~segue_apps.workspace.runners.builtin.BuiltinRunner` (``builtin``, the default):
-  a deterministic instruction language (see its module), for tests and demos.
-- :class:`~segue_apps.workspace.runners.openai.OpenAIRunner` (``openai``): an
-  OpenAI-compatible chat-completions endpoint, tool calls mapped to the same tools.
+The runner shipped is :class:`~segue_apps.workspace.runners.builtin.BuiltinRunner`
+(``builtin``, the default): a deterministic instruction language (see its module), for
+tests and demos. A model-backed runner implements the same :class:`AgentRunner`.
 
 Tools (what a :class:`ToolCall` may name; ``tableId`` may be left out: the run's first
 focus table, else the workspace's oldest table, else a new ``Leads`` table):
@@ -41,8 +38,7 @@ TOOLS = ("add_leads", "delete_leads", "restore_leads", "create_table", "add_colu
 
 
 class RunnerError(Exception):
-    """A runner could not go on (a refused model call, a model that keeps answering 429):
-    the run ends ``errored`` with ``code``."""
+    """A runner could not go on: the run ends ``errored`` with ``code``."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

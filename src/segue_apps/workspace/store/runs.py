@@ -672,14 +672,30 @@ def record(
 ) -> bool:
     """Write a step (or the end) of a running run, under the job's claim.
 
-    ``apply(conn)`` (the step's tool calls) runs first, in the same transaction, and
-    returns more values to write. False, with nothing written, once the run is no longer
-    running (cancelled) or the claim was lost (another worker has the run).
+    ``apply(conn)`` (the step's tool calls) runs first, in the same transaction, with the
+    run's row locked, and returns more values to write. False, with nothing written, once
+    the run is no longer running (cancelled) or the claim was lost (another worker has the
+    run). Without tool calls the write is one guarded ``UPDATE``.
     """
+    if apply is None:
+        held = (
+            sa.select(jc.id)
+            .where(
+                jc.id == job.id,
+                jc.status == RUNNING,
+                jc.worker == job.worker,
+                jc.attempts == job.attempts,
+                sa.not_(jc.cancel_requested),
+            )
+            .exists()
+        )
+        done = conn.execute(
+            runs.update().where(ru.id == run_id, ru.status == "running", held).values(values)
+        )
+        return bool(done.rowcount == 1)
     row = _lock_run(conn, run_id)
     if row is None or row.status != "running" or not holds(conn, job):
         return False
-    if apply is not None:
-        values = {**values, **apply(conn)}
+    values = {**values, **apply(conn)}
     conn.execute(runs.update().where(ru.id == run_id).values(values))
     return True

@@ -124,9 +124,9 @@ V1_CHANGES = [
             "GET /workspaces/{workspaceId}/documents/{documentId}",
             "DELETE /workspaces/{workspaceId}/documents/{documentId}",
             "GET /account",
-            *AGENT_ROUTES,
         )
     ),
+    *(RouteAbsent(route) for route in AGENT_ROUTES),
     # GET /tables
     PaginationReshaped(old=V1_PAGINATION, new=V2_PAGINATION, routes=[LIST_TABLES]),
     FieldRenamed("tables[].rowCount", "leadCount", routes=[LIST_TABLES]),

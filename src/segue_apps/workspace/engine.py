@@ -58,7 +58,11 @@ def make_runner(settings: Settings) -> AgentRunner:
         from segue_apps.workspace.runners.builtin import BuiltinRunner
 
         return BuiltinRunner(settings.runner_step_ms)
-    raise ValueError(f"unknown runner {settings.runner!r}: builtin")
+    if settings.runner == "openai":
+        from segue_apps.workspace.runners.openai import OpenAIRunner
+
+        return OpenAIRunner.from_settings(settings)
+    raise ValueError(f"unknown runner {settings.runner!r}: builtin or openai")
 
 
 class Engine:

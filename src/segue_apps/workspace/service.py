@@ -51,8 +51,8 @@ def _positive(text: str) -> int:
 
 
 def _runner(text: str) -> str:
-    if text != "builtin":
-        raise ValueError(f"want builtin, got {text}")
+    if text not in ("builtin", "openai"):
+        raise ValueError(f"want builtin or openai, got {text}")
     return text
 
 
@@ -63,8 +63,13 @@ def _plan(text: str) -> str:
 
 
 SERVE_FLAGS = (
-    ServiceFlag("runner", "who works agent runs: builtin (the default)", _runner, "NAME"),
+    ServiceFlag("runner", "who works agent runs: builtin (default) or openai", _runner, "NAME"),
     ServiceFlag("runner-step-ms", "each step of the builtin runner (300)", _count, "MS"),
+    ServiceFlag("runner-url", "openai runner: base URL (…/v1)", metavar="URL"),
+    ServiceFlag("runner-model", "openai runner: the model to ask for", metavar="MODEL"),
+    ServiceFlag("runner-key-env", "openai runner: variable holding the key", metavar="NAME"),
+    ServiceFlag("runner-stream", "openai runner: ask for streamed (SSE) answers", switch=True),
+    ServiceFlag("runner-retries", "openai runner: retries of a 429/5xx (3)", _count, "N"),
     ServiceFlag(
         "run-timeout-ms", "a run's wall-clock ceiling (20 min), then timed_out", _positive, "MS"
     ),
@@ -87,6 +92,11 @@ BOOTSTRAP_FLAGS = (
 _SETTINGS = {
     "runner": "runner",
     "runner_step_ms": "runner_step_ms",
+    "runner_url": "runner_url",
+    "runner_model": "runner_model",
+    "runner_key_env": "runner_key_env",
+    "runner_stream": "runner_stream",
+    "runner_retries": "runner_retries",
     "run_timeout_ms": "run_timeout_ms",
     "lease_ms": "lease_ms",
     "poll_ms": "poll_ms",

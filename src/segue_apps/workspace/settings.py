@@ -22,8 +22,18 @@ class Settings:
         max_body_bytes: request bodies above this size are refused with 413.
         clock: current time in ms (what timestamps in answers show); injectable for tests.
             Leases, deadlines and schedules run on the real clock.
-        runner: who does a run's work: ``builtin`` (the instruction language).
+        runner: who does a run's work: ``builtin`` (the instruction language) or
+            ``openai`` (an OpenAI-compatible chat-completions endpoint).
         runner_step_ms: how long each step of the built-in runner takes.
+        runner_url: the ``openai`` runner's base URL (``…/v1``; ``/chat/completions`` is
+            appended).
+        runner_model: the model the ``openai`` runner asks for.
+        runner_key_env: the environment variable holding the ``openai`` runner's key.
+        runner_stream: the ``openai`` runner asks for streamed (SSE) answers.
+        runner_retries: how often the ``openai`` runner retries a 429 or 5xx answer
+            (waiting its ``Retry-After``, else a doubling backoff) before the run ends
+            ``errored``.
+        runner_backoff_ms: the first retry's wait when the answer names none.
         run_timeout_ms: a run's wall-clock ceiling, then ``timed_out``.
         lease_ms: how long a run's claim holds without renewal: a killed server's runs are
             taken over this long after its last renewal.
@@ -40,6 +50,12 @@ class Settings:
     clock: Clock = field(default=now_ms)
     runner: str = "builtin"
     runner_step_ms: int = 300
+    runner_url: str | None = None
+    runner_model: str = "gpt-4o-mini"
+    runner_key_env: str = "OPENAI_API_KEY"
+    runner_stream: bool = False
+    runner_retries: int = 3
+    runner_backoff_ms: int = 500
     run_timeout_ms: int = AGENT_TIMEOUT_MS
     lease_ms: int = 15_000
     poll_ms: int = 100

@@ -11,9 +11,12 @@ The loop's limits belong to the service, not the runner: the plan's step cap end
 ``step_cap_hit``, the wall-clock ceiling ``timed_out``, a cancel ``cancelled``. A runner
 that raises ends its run ``errored``.
 
-The runner shipped is :class:`~segue_apps.workspace.runners.builtin.BuiltinRunner`
-(``builtin``, the default): a deterministic instruction language (see its module), for
-tests and demos. A model-backed runner implements the same :class:`AgentRunner`.
+Runners:
+
+- :class:`~segue_apps.workspace.runners.builtin.BuiltinRunner` (``builtin``, the default):
+  a deterministic instruction language (see its module), for tests and demos.
+- :class:`~segue_apps.workspace.runners.openai.OpenAIRunner` (``openai``): an
+  OpenAI-compatible chat-completions endpoint, tool calls mapped to the same tools.
 
 Tools (what a :class:`ToolCall` may name; ``tableId`` may be left out: the run's first
 focus table, else the workspace's oldest table, else a new ``Leads`` table):

@@ -24,6 +24,10 @@ from segue_apps.common.responses import JSONResponse
 class WorkspaceError(APIError):
     """An :class:`APIError` that may carry a ``handoff`` link into the app.
 
+    ``extra`` adds fields at the top level of the envelope, for errors whose contract puts
+    them there (``INSUFFICIENT_CREDITS``'s ``creditsRequired``, ``AGENT_BUSY``'s
+    ``currentRun``); ``headers`` go on the response (``Retry-After``).
+
     Example:
         >>> raise WorkspaceError(404, "TABLE_NOT_FOUND", "Table not found")  # doctest: +SKIP
     """
@@ -35,9 +39,13 @@ class WorkspaceError(APIError):
         message: str,
         details: dict[str, Any] | None = None,
         handoff: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(status, code, message, details)
         self.handoff = handoff
+        self.extra = extra
+        self.headers = headers
 
 
 def error_body(
@@ -98,7 +106,10 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     handoff = getattr(exc, "handoff", None)
     if handoff is not None:
         body["handoff"] = handoff
-    return JSONResponse(body, status_code=exc.status)
+    extra = getattr(exc, "extra", None)
+    if extra:
+        body = {**extra, **body}
+    return JSONResponse(body, status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

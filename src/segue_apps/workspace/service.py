@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ import orjson
 from fastapi import FastAPI
 
 from segue import Segue
-from segue.tooling import ServiceOptions, ServiceSpec
+from segue.tooling import ServiceFlag, ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
 from segue_apps.common.clock import ms_clock, now_ms
 from segue_apps.common.db import create_database
@@ -22,6 +23,7 @@ from segue_apps.workspace.errors import error_body
 from segue_apps.workspace.settings import Settings
 from segue_apps.workspace.store import data_tables, drafts, workspaces
 from segue_apps.workspace.store.tables import rows
+from segue_apps.workspace.store.workspaces import PLANS
 from segue_apps.workspace.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/workspace.db"
@@ -41,9 +43,84 @@ _DEMO_SEQUENCE = (
 )
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"want a non-negative integer, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise ValueError(f"want a positive integer, got {text}")
+    return value
+
+
+def _runner(text: str) -> str:
+    if text not in ("builtin", "openai"):
+        raise ValueError(f"want builtin or openai, got {text}")
+    return text
+
+
+def _plan(text: str) -> str:
+    if text not in PLANS:
+        raise ValueError(f"want one of {', '.join(PLANS)}, got {text}")
+    return text
+
+
+SERVE_FLAGS = (
+    ServiceFlag("runner", "who works agent runs: builtin (default) or openai", _runner, "NAME"),
+    ServiceFlag("runner-step-ms", "each step of the builtin runner (300)", _count, "MS"),
+    ServiceFlag("runner-url", "openai runner: base URL (…/v1)", metavar="URL"),
+    ServiceFlag("runner-model", "openai runner: the model to ask for", metavar="MODEL"),
+    ServiceFlag("runner-key-env", "openai runner: variable holding the key", metavar="NAME"),
+    ServiceFlag("runner-stream", "openai runner: ask for streamed (SSE) answers", switch=True),
+    ServiceFlag("runner-retries", "openai runner: retries of a 429/5xx (3)", _count, "N"),
+    ServiceFlag(
+        "run-timeout-ms", "a run's wall-clock ceiling (20 min), then timed_out", _positive, "MS"
+    ),
+    ServiceFlag("lease-ms", "how long a dead worker holds a run (15000)", _positive, "MS"),
+    ServiceFlag("poll-ms", "how often an idle worker looks for runs (100)", _positive, "MS"),
+    ServiceFlag("concurrency", "runs one process works on at once (32)", _positive, "N"),
+    ServiceFlag(
+        "schedule-poll-ms", "how often due schedules are looked for (1000)", _positive, "MS"
+    ),
+    ServiceFlag(
+        "schedule-min-interval-s", "shortest cron interval allowed (300)", _count, "SECONDS"
+    ),
+)
+"""`segue serve workspace`' own flags (`segue services` lists them)."""
+BOOTSTRAP_FLAGS = (
+    ServiceFlag("plan", "the new organisation's plan (starter)", _plan, "PLAN"),
+    ServiceFlag("credits", "the new organisation's credit balance (1000)", _count, "N"),
+)
+"""`segue bootstrap workspace`' own flags."""
+_SETTINGS = {
+    "runner": "runner",
+    "runner_step_ms": "runner_step_ms",
+    "runner_url": "runner_url",
+    "runner_model": "runner_model",
+    "runner_key_env": "runner_key_env",
+    "runner_stream": "runner_stream",
+    "runner_retries": "runner_retries",
+    "run_timeout_ms": "run_timeout_ms",
+    "lease_ms": "lease_ms",
+    "poll_ms": "poll_ms",
+    "concurrency": "concurrency",
+    "schedule_poll_ms": "schedule_poll_ms",
+    "schedule_min_interval_s": "schedule_min_interval_s",
+}
+
+
 def create_newest_app(options: ServiceOptions) -> FastAPI:
-    """Build the v2 app from command-line options (a SQLite file's folder is created)."""
-    return create_app(Settings(db_url=options.db_url))
+    """Build the v2 app from command-line options (a SQLite file's folder is created).
+
+    ``options.extra`` (:data:`SERVE_FLAGS` fill it) sets the :class:`Settings` of the same
+    names: the runner and its step time, the run ceiling, the worker and the scheduler.
+    """
+    given = {field: options.extra[key] for key, field in _SETTINGS.items() if key in options.extra}
+    return create_app(dataclasses.replace(Settings(db_url=options.db_url), **given))
 
 
 def _demo_rows(table_id: str, now: int) -> list[dict[str, Any]]:
@@ -71,6 +148,8 @@ def _demo_rows(table_id: str, now: int) -> list[dict[str, Any]]:
 async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
     """Create an organisation, a workspace, its key and a demo table with rows.
 
+    ``options.extra`` may set the organisation's ``plan`` (starter) and ``credits`` (1000).
+
     Returns:
         ``{"api_key", "workspace_id", "org_id", "table_id", "document_id"}``; ``api_key``
         is shown only here.
@@ -80,7 +159,13 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
         await upgrade(db, MIGRATIONS, VERSION_TABLE)
         now = now_ms()
         async with db.writer.begin() as conn:
-            org_id = await workspaces.create_org(conn, "Default", now)
+            org_id = await workspaces.create_org(
+                conn,
+                "Default",
+                now,
+                credits=int(options.extra.get("credits", 1000)),
+                plan=str(options.extra.get("plan", "starter")),
+            )
             workspace_id, key = await workspaces.create_workspace(conn, org_id, "Default", now)
             document = await workspaces.add_document(
                 conn, workspace_id, "README", "# Demo workspace\n", "text/markdown", now
@@ -128,4 +213,11 @@ def create_service_app(options: ServiceOptions) -> ASGIApp:
     )
 
 
-SERVICE = ServiceSpec("workspace", DEFAULT_DB_URL, create_service_app, bootstrap)
+SERVICE = ServiceSpec(
+    "workspace",
+    DEFAULT_DB_URL,
+    create_service_app,
+    bootstrap,
+    serve_flags=SERVE_FLAGS,
+    bootstrap_flags=BOOTSTRAP_FLAGS,
+)

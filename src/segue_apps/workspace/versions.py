@@ -60,6 +60,28 @@ GET_BATCH = "GET /batches/{batchId}"
 V1_ROUTES = (LIST_TABLES, LIST_ROWS, INSERT_ROWS, GET_BATCH, "GET /credits")
 """Every route v1 has (relative to ``/api/v1``); the test suite pins this list."""
 
+AGENT_ROUTES = (
+    "POST /agents",
+    "GET /agents",
+    "GET /agents/{id}",
+    "DELETE /agents/{id}",
+    "GET /agents/{id}/tables",
+    "POST /agents/{id}/runs",
+    "GET /agents/{id}/runs",
+    "GET /agents/{id}/runs/{runId}",
+    "POST /agents/{id}/cancel",
+    "GET /scheduled-agents",
+    "POST /scheduled-agents",
+    "GET /scheduled-agents/{id}",
+    "PATCH /scheduled-agents/{id}",
+    "DELETE /scheduled-agents/{id}",
+    "POST /scheduled-agents/{id}/enable",
+    "POST /scheduled-agents/{id}/disable",
+    "POST /scheduled-agents/{id}/trigger",
+    "GET /scheduled-agents/{id}/runs",
+)
+"""v2's agents, runs and scheduled agents: none of them is in v1."""
+
 V1_PAGINATION = {"total": "total", "page": "page", "pageSize": "pageSize"}
 V2_NOT_FOUND = (
     "TABLE_NOT_FOUND",
@@ -120,6 +142,7 @@ V1_CHANGES = [
             "POST /tables/{tableId}/columns/{columnId}/campaign/resume",
         )
     ),
+    *(RouteAbsent(route) for route in AGENT_ROUTES),
     # GET /tables
     PaginationReshaped(old=V1_PAGINATION, new=V2_PAGINATION, routes=[LIST_TABLES]),
     FieldRenamed("tables[].rowCount", "leadCount", routes=[LIST_TABLES]),

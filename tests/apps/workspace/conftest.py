@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from segue_apps.workspace.service import bootstrap, versioned
 from segue_apps.workspace.settings import Settings
 
 START_MS = 1_710_000_000_000
+STEP_MS = 20
+"""Each step of the built-in runner in these tests (300 ms when served)."""
 
 
 @dataclass
@@ -50,9 +53,10 @@ class Env:
         self.clients.append(client)
         return client
 
-    async def new_tenant(self) -> Tenant:
-        """Bootstrap another organisation with its workspace, key and demo table."""
-        made = await bootstrap(ServiceOptions(db_url=self.db_url))
+    async def new_tenant(self, **extra: Any) -> Tenant:
+        """Bootstrap another organisation with its workspace, key and demo table
+        (``plan=…``, ``credits=…`` as `segue bootstrap workspace` takes them)."""
+        made = await bootstrap(ServiceOptions(db_url=self.db_url, extra=extra))
         return Tenant(
             self.client(made["api_key"]),
             made["api_key"],
@@ -62,10 +66,19 @@ class Env:
         )
 
 
-@pytest.fixture
-async def env(db_url: str) -> AsyncIterator[Env]:
-    """Yield a running app (lifespan started) with one bootstrapped tenant."""
-    app = create_app(Settings(db_url=db_url, clock=lambda: START_MS, max_body_bytes=200_000))
+@asynccontextmanager
+async def start_env(db_url: str, **overrides: Any) -> AsyncIterator[Env]:
+    """A running app (lifespan started) with one bootstrapped tenant; ``overrides`` are
+    :class:`Settings` fields (the runner's step time, the run ceiling, …)."""
+    options: dict[str, Any] = {
+        "clock": lambda: START_MS,
+        "max_body_bytes": 200_000,
+        "runner_step_ms": STEP_MS,
+        "poll_ms": 20,
+        "lease_ms": 3_000,
+        "schedule_poll_ms": 100,
+    }
+    app = create_app(Settings(db_url=db_url, **(options | overrides)))
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     made = Env(app, versioned(app, clock=lambda: START_MS), db_url)
@@ -76,6 +89,13 @@ async def env(db_url: str) -> AsyncIterator[Env]:
         for client in made.clients:
             await client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def env(db_url: str) -> AsyncIterator[Env]:
+    """Yield a running app (lifespan started) with one bootstrapped tenant."""
+    async with start_env(db_url) as made:
+        yield made
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from segue_apps.common.responses import JSONResponse
+from segue_apps.workspace.agent_schemas import StatsTable
 from segue_apps.workspace.auth import CallerDep
 from segue_apps.workspace.routes import ERRORS, Page, PageSize
+from segue_apps.workspace.routes.agents import Include
 from segue_apps.workspace.schemas import (
     ColumnIn,
     ColumnList,
@@ -18,6 +20,7 @@ from segue_apps.workspace.schemas import (
     WorkspaceColumn,
 )
 from segue_apps.workspace.store import data_tables as store
+from segue_apps.workspace.store.runs import parse_include, table_stats
 
 router = APIRouter(tags=["Workspace"], responses=ERRORS)
 
@@ -49,10 +52,13 @@ async def create_table(body: TableIn, caller: CallerDep) -> Response:
     return JSONResponse(made, status_code=201)
 
 
-@router.get("/tables/{tableId}", response_model=Table)
-async def get_table(tableId: str, caller: CallerDep) -> Response:
-    """Return one table: name, leadCount, columns and credits."""
+@router.get("/tables/{tableId}", response_model=StatsTable)
+async def get_table(tableId: str, caller: CallerDep, include: Include = None) -> Response:
+    """Return one table: name, leadCount, columns and credits (``?include=stats`` adds
+    the economics block, per table and per column)."""
     found = await store.get(caller.db, caller.workspace_id, tableId, caller.settings.app_url)
+    if "stats" in parse_include(include):
+        table_stats(found)
     return JSONResponse(found)
 
 

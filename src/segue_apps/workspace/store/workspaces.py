@@ -26,6 +26,14 @@ from segue_apps.workspace.store.tables import (
 PLANS: dict[str, dict[str, Any]] = {
     "starter": {"workspaceLimit": 10, "api": True, "sequences": False, "scheduledAgents": False},
     "pro": {"workspaceLimit": 50, "api": True, "sequences": True, "scheduledAgents": True},
+    "scale": {"workspaceLimit": 100, "api": True, "sequences": True, "scheduledAgents": True},
+    "ultra": {"workspaceLimit": 200, "api": True, "sequences": True, "scheduledAgents": True},
+    "enterprise": {
+        "workspaceLimit": 1000,
+        "api": True,
+        "sequences": True,
+        "scheduledAgents": True,
+    },
 }
 w = workspaces.c
 d = documents.c
@@ -46,15 +54,17 @@ def workspace_dict(row: Any, app_url: str) -> dict[str, Any]:
     }
 
 
-async def create_org(conn: AsyncConnection, name: str, now: int, credits: int = 1000) -> str:
-    """Create an organisation on the starter plan with ``credits``; return its id."""
+async def create_org(
+    conn: AsyncConnection, name: str, now: int, credits: int = 1000, plan: str = "starter"
+) -> str:
+    """Create an organisation on ``plan`` (starter by default) with ``credits``; return its id."""
     org_id = new_id()
     await conn.execute(
         orgs.insert(),
         {
             "id": org_id,
             "name": name,
-            "plan": "starter",
+            "plan": plan,
             "credits_balance": credits,
             "created_at": now,
         },

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
+from tests.apps.leads.conftest import Env, User, founders, start, stop
 
 from segue_apps.common.clock import now_ms
-from tests.apps.leads.conftest import Env, User, founders, start, stop
 
 
 @dataclass
@@ -87,7 +87,10 @@ async def test_subscriptions_and_the_ssrf_guard(user: User) -> None:
     again = await user.client.post("/api/v2/webhooks/subscribe", json={
         "targetUrl": url, "filterConfig": {"matchConfidence": "high"}})  # fmt: skip
     assert again.status_code == 200
-    assert (again.json()["id"], again.json()["secret"]) == (made.json()["id"], made.json()["secret"])
+    assert (again.json()["id"], again.json()["secret"]) == (
+        made.json()["id"],
+        made.json()["secret"],
+    )
     segment = await user.client.post("/api/v2/webhooks/subscribe", json={
         "targetUrl": url, "filterConfig": {"segmentId": "s1"}})  # fmt: skip
     assert segment.status_code == 400
@@ -142,7 +145,9 @@ async def test_a_receiver_that_fails_twice_gets_each_lead_once_signed(
         assert event["type"] == "lead.created"
         assert event["data"] == by_id[event["data"]["id"]]
         assert event["timestamp"] == event["data"]["discoveredAt"]
-        attempts = [t for t, h, _, _ in receiver.attempts if h["webhook-id"] == headers["webhook-id"]]
+        attempts = [
+            t for t, h, _, _ in receiver.attempts if h["webhook-id"] == headers["webhook-id"]
+        ]
         assert len(attempts) == 3
         assert attempts[1] - attempts[0] >= 0.9
         assert attempts[2] - attempts[1] >= 1.9

@@ -117,8 +117,8 @@ async def test_a_stream_run_survives_kill_9(
     with server("leads", db_url, *flags) as second:
         async with httpx.AsyncClient(base_url=second.url, headers=headers) as client:
             deadline = time.monotonic() + 20
-            while (done := (await client.get(path)).json())["status"] not in ("completed",
-                                                                              "failed"):  # fmt: skip
+            final = ("completed", "failed")
+            while (done := (await client.get(path)).json())["status"] not in final:
                 assert time.monotonic() < deadline, done
                 await asyncio.sleep(0.1)
             listed = (await client.get("/api/v2/leads?limit=500")).json()

@@ -67,6 +67,9 @@ async def test_lifecycle_follows_export(user: User) -> None:
     assert again.json()["exportedAt"] == exported.json()["exportedAt"]
     new = (await user.client.get("/api/v2/leads")).json()
     assert new["total"] == fresh["total"] - 1
+    for lifecycle, total in (("new", fresh["total"] - 1), ("exported", 1), ("all", fresh["total"])):
+        counted = (await user.client.get(f"/api/v2/leads?limit=1&lifecycle={lifecycle}")).json()
+        assert counted["total"] == total, lifecycle
     assert lead["id"] not in {x["id"] for x in new["leads"]}
     done = (await user.client.get("/api/v2/leads?lifecycle=exported")).json()
     assert [x["id"] for x in done["leads"]] == [lead["id"]]

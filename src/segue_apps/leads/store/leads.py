@@ -13,7 +13,7 @@ from segue_apps.common.ids import new_ordered_ids
 from segue_apps.common.jobs import ops as job_ops
 from segue_apps.leads.profiles import Profile
 from segue_apps.leads.store.common import insert, iso, loads
-from segue_apps.leads.store.tables import jobs, leads, webhooks
+from segue_apps.leads.store.tables import jobs, lead_counts, leads, webhooks
 
 DELIVERY_KIND = "webhook_delivery"
 SOURCE_TYPE = "follower"
@@ -29,6 +29,25 @@ class Filters:
     lifecycle: str = "new"  # new | exported | all
     confidence: str | None = None
     since: int | None = None
+
+    def counted_where(self, user_id: str) -> list[Any] | None:
+        """The same filters on ``leads_lead_counts``; None when they need the leads
+        themselves (``since``)."""
+        if self.since is not None:
+            return None
+        c = lead_counts.c
+        out: list[Any] = [c.user_id == user_id]
+        for column, value in (
+            (c.stream_id, self.stream_id),
+            (c.account_id, self.account_id),
+            (c.segment_id, self.segment_id),
+            (c.confidence, self.confidence),
+        ):
+            if value is not None:
+                out.append(column == value)
+        if self.lifecycle != "all":
+            out.append(c.exported == (self.lifecycle == "exported"))
+        return out
 
     def where(self, user_id: str) -> list[Any]:
         c = leads.c
@@ -89,19 +108,42 @@ def list_leads(
     rows = list(conn.execute(query))
     if offset == 0 and len(rows) < limit:
         return rows, len(rows)
-    total = conn.execute(sa.select(sa.func.count()).select_from(leads).where(*where)).scalar_one()
-    return rows, int(total)
+    return rows, sum(_counts(conn, user_id, filters).values())
+
+
+def _counts(conn: Connection, user_id: str, filters: Filters) -> dict[str, int]:
+    """How many leads of each confidence the filters select."""
+    counted = filters.counted_where(user_id)
+    n: Any
+    if counted is None:
+        column, where, n = leads.c.confidence, filters.where(user_id), sa.func.count()
+    else:
+        column, where, n = lead_counts.c.confidence, counted, sa.func.sum(lead_counts.c.n)
+    query = sa.select(column, n.label("n")).where(*where).group_by(column)
+    return {row.confidence: int(row.n or 0) for row in conn.execute(query)}
 
 
 def summary(conn: Connection, user_id: str, filters: Filters) -> dict[str, int]:
     """``{highFitCount, mediumFitCount}`` of what the same filters list."""
-    query = (
-        sa.select(leads.c.confidence, sa.func.count().label("n"))
-        .where(*filters.where(user_id))
-        .group_by(leads.c.confidence)
-    )
-    counts = {row.confidence: int(row.n) for row in conn.execute(query)}
+    counts = _counts(conn, user_id, filters)
     return {"highFitCount": counts.get("high", 0), "mediumFitCount": counts.get("medium", 0)}
+
+
+def _count_in(
+    conn: Connection, key: tuple[str, str, str, str, str], exported: bool, n: int
+) -> None:
+    user_id, stream_id, account_id, segment_id, confidence = key
+    statement = insert(conn, lead_counts).values(
+        user_id=user_id, stream_id=stream_id, account_id=account_id, segment_id=segment_id,
+        confidence=confidence, exported=exported, n=n,
+    )  # fmt: skip
+    statement = statement.on_conflict_do_update(
+        index_elements=[lead_counts.c.user_id, lead_counts.c.stream_id, lead_counts.c.account_id,
+                        lead_counts.c.segment_id, lead_counts.c.confidence,
+                        lead_counts.c.exported],
+        set_={"n": lead_counts.c.n + n},
+    )  # fmt: skip
+    conn.execute(statement)
 
 
 def get_lead(conn: Connection, user_id: str, lead_id: str) -> Any:
@@ -118,12 +160,17 @@ def update_lead(conn: Connection, lead_id: str, **values: Any) -> Any:
 
 def export_lead(conn: Connection, lead_id: str, now: int) -> Any:
     """Mark a lead exported (the first export's time stays)."""
-    conn.execute(
+    changed = conn.execute(
         leads.update()
         .where(leads.c.id == lead_id, leads.c.exported_at.is_(None))
         .values(exported_at=now)
     )
-    return conn.execute(sa.select(leads).where(leads.c.id == lead_id)).one()
+    row = conn.execute(sa.select(leads).where(leads.c.id == lead_id)).one()
+    if changed.rowcount == 1:
+        key = (row.user_id, row.stream_id, row.account_id, row.segment_id, row.confidence)
+        _count_in(conn, key, False, -1)
+        _count_in(conn, key, True, 1)
+    return row
 
 
 def insert_leads(
@@ -170,6 +217,12 @@ def insert_leads(
         inserted = {r.id for r in conn.execute(statement.returning(leads.c.id), chunk)}
         created.extend(v for v in chunk if v["id"] in inserted)
     if created:
+        tally: dict[tuple[str, str, str, str, str], int] = {}
+        for v in created:
+            key = (user_id, stream_id, v["account_id"], v["segment_id"], v["confidence"])
+            tally[key] = tally.get(key, 0) + 1
+        for key, n in tally.items():
+            _count_in(conn, key, False, n)
         _queue_deliveries(conn, user_id, created, now)
     return created
 

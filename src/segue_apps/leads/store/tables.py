@@ -131,8 +131,23 @@ leads = sa.Table(
     sa.Column("bio", sa.String(2000), nullable=False),
     sa.UniqueConstraint("stream_id", "x_user_id", name="leads_leads_profile"),
     sa.Index("leads_leads_user", "user_id", "discovered_at", "id"),
+    # Polls of new (or exported) leads: filter, order and count without the rows.
+    sa.Index("leads_leads_lifecycle", "user_id", "exported_at", "discovered_at", "id"),
     sa.Index("leads_leads_stream", "stream_id", "discovered_at", "id"),
 )
+lead_counts = sa.Table(
+    "leads_lead_counts",
+    metadata,
+    sa.Column("user_id", _ID, primary_key=True),
+    sa.Column("stream_id", _ID, primary_key=True),
+    sa.Column("account_id", _ID, primary_key=True),
+    sa.Column("segment_id", _ID, primary_key=True),
+    sa.Column("confidence", sa.String(8), primary_key=True),
+    sa.Column("exported", sa.Boolean(), primary_key=True),
+    sa.Column("n", sa.BigInteger(), nullable=False),
+)
+"""How many leads each (stream, account, segment, confidence, exported) has: a poll's
+``total`` and a stream's summary without counting the leads themselves."""
 spend = sa.Table(
     "leads_spend",
     metadata,
@@ -181,7 +196,7 @@ notification_settings = sa.Table(
     sa.Column("user_id", _ID, primary_key=True),
     sa.Column("settings", sa.Text(), nullable=False),
 )
-SCHEMA_TABLES = [users, api_keys, accounts, segments, streams, pairs, runs, leads, spend,
-                 webhooks, lookups, templates, notification_settings]  # fmt: skip
+SCHEMA_TABLES = [users, api_keys, accounts, segments, streams, pairs, runs, leads, lead_counts,
+                 spend, webhooks, lookups, templates, notification_settings]  # fmt: skip
 """The tables of revision 0001 (besides the jobs table)."""
 jobs = job_table(metadata, JOBS_TABLE)

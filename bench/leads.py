@@ -8,7 +8,7 @@ Usage::
 1. **Classification.** One ``segue serve leads`` on a fresh SQLite file; a stream of
    ``--pairs`` (50) pairs, each a different handle of the built-in source (1,000 followers
    each) with the segment "Founders" (description, label); ``POST …/run`` and, once the run
-   is ``completed``, profiles classified per second = ``profilesScanned`` / (``finishedAt`` −
+   is ``completed``, profiles classified per second = ``profilesScanned`` / (``finishedAt`` -
    ``startedAt``). The first run of a handle also generates its corpus (``cold``); later runs
    find it cached and write no lead (``warm``). Target: ≥ 20,000/s.
 2. **Polling.** ``--leads`` (100,000) leads of one user in one stream, bulk-inserted with
@@ -30,7 +30,6 @@ import os
 import platform
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -39,15 +38,13 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _servers import BenchError, Process, db_url, launch, segue_cmd, stop, wait_ready  # noqa: E402
-
-from segue.tooling import ServiceOptions  # noqa: E402
-from segue_apps.common.db import create_database  # noqa: E402
-from segue_apps.leads.profiles import Profile  # noqa: E402
-from segue_apps.leads.service import bootstrap  # noqa: E402
-from segue_apps.leads.store import catalog  # noqa: E402
-from segue_apps.leads.store.leads import insert_leads  # noqa: E402
+from _servers import BenchError, Process, db_url, free_port, launch, segue_cmd, stop, wait_ready
+from segue.tooling import ServiceOptions
+from segue_apps.common.db import create_database
+from segue_apps.leads.profiles import Profile
+from segue_apps.leads.service import bootstrap
+from segue_apps.leads.store import catalog
+from segue_apps.leads.store.leads import insert_leads
 
 RESULTS = Path(__file__).resolve().parent / "results" / "leads.json"
 SEGMENT = {"name": "Founders", "description": "Founders", "labels": ["founders"]}
@@ -70,8 +67,6 @@ def _iso_ms(text: str) -> float:
 
 
 def serve(name: str, url: str) -> Process:
-    from _servers import free_port
-
     process = Process(name=name, port=free_port())
     launch(process, [*segue_cmd(), "serve", "leads", "--db", url, "--port", str(process.port),
                      "--poll-ms", "20"])  # fmt: skip
@@ -89,13 +84,9 @@ def classification(folder: Path, pairs: int, rounds: int) -> dict[str, Any]:
     try:
         with httpx.Client(base_url=server.base, headers=auth, timeout=60) as client:
             tag = random.Random().randrange(10**6)
-            body = {"pairs": [{"handle": f"b{tag}h{i}", "tier": "pro", "segment": SEGMENT}
-                              if i == 0 else {"handle": f"b{tag}h{i}", "tier": "pro",
-                                              "segmentId": "SEG"} for i in range(pairs)]}  # fmt: skip
-            first = client.post("/api/v2/segments", json=SEGMENT).json()["id"]
-            for pair in body["pairs"]:
-                pair.pop("segment", None)
-                pair["segmentId"] = first
+            segment = client.post("/api/v2/segments", json=SEGMENT).json()["id"]
+            body = {"pairs": [{"handle": f"b{tag}h{i}", "tier": "pro", "segmentId": segment}
+                              for i in range(pairs)]}  # fmt: skip
             stream = client.post("/api/v2/streams", json=body)
             if stream.status_code != 201:
                 raise BenchError(f"stream create: {stream.text}")

@@ -186,6 +186,12 @@ def _error(status: int, code: str, message: str) -> Response:
     return Response(status, error_body(status, code, message))
 
 
+async def _refused(call: Caller, refusal: Response) -> Response:
+    """``refusal`` (a bad body), unless the key is bad: then v2's 401, as on every route."""
+    me = await call.get("/me")
+    return me if me.status == 401 else refusal
+
+
 def _body(request: Request) -> dict[str, Any] | Response:
     """The request's JSON object, or the 400 to answer."""
     try:
@@ -316,10 +322,10 @@ async def assign_saved_search(request: Request, call: Caller) -> Response:
     new pair (or a new stream when no stream tracks the account)."""
     given = _body(request)
     if isinstance(given, Response):
-        return given
+        return await _refused(call, given)
     account_id = _text_id(given, "trackedAccountId")
     if isinstance(account_id, Response):
-        return account_id
+        return await _refused(call, account_id)
     return await _assign(call, account_id, request.path_params["id"])
 
 
@@ -334,10 +340,10 @@ async def assign_to_account(request: Request, call: Caller) -> Response:
     new pair (or a new stream when no stream tracks the account)."""
     given = _body(request)
     if isinstance(given, Response):
-        return given
+        return await _refused(call, given)
     segment_id = _text_id(given, "savedSearchId")
     if isinstance(segment_id, Response):
-        return segment_id
+        return await _refused(call, segment_id)
     return await _assign(call, request.path_params["id"], segment_id)
 
 
@@ -486,10 +492,10 @@ async def feedback(request: Request, call: Caller) -> Response:
     """Feedback on a person of interest: v2 `POST /leads/{id}/feedback`."""
     given = _body(request)
     if isinstance(given, Response):
-        return given
+        return await _refused(call, given)
     lead_id = _text_id(given, "personOfInterestId")
     if isinstance(lead_id, Response):
-        return lead_id
+        return await _refused(call, lead_id)
     sent = {k: given[k] for k in ("status", "note") if k in given}
     answer = await call.post(f"/leads/{lead_id}/feedback", json=sent)
     if answer.status != 200:
@@ -502,7 +508,7 @@ async def subscribe(request: Request, call: Caller) -> Response:
     migration says, matches nothing any more."""
     given = _body(request)
     if isinstance(given, Response):
-        return given
+        return await _refused(call, given)
     config = given.get("filterConfig")
     if isinstance(config, dict) and "savedSearchId" in config:
         config = dict(config)

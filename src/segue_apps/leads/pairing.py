@@ -20,7 +20,7 @@ from segue_apps.common.errors import not_found
 from segue_apps.leads import plans
 from segue_apps.leads.auth import User
 from segue_apps.leads.errors import paywall
-from segue_apps.leads.profiles import LABEL_SLUGS, Account, LookupError_, ProfileSource
+from segue_apps.leads.profiles import LABEL_SLUGS, Account, HandleError, ProfileSource
 from segue_apps.leads.schemas import PairIn, SegmentIn
 from segue_apps.leads.store import catalog, users
 
@@ -39,7 +39,7 @@ async def resolve(source: ProfileSource, handle: str) -> Account:
     """The account of ``handle``, or the paywall error of why it did not resolve."""
     try:
         return await source.account(handle)
-    except LookupError_ as failed:
+    except HandleError as failed:
         raise paywall(failed.code) from None
 
 

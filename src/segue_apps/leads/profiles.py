@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+import httpx
+
 HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 CORPUS_SIZE = 1000
 LABELS: tuple[tuple[str, str], ...] = (
@@ -43,7 +45,7 @@ LABELS: tuple[tuple[str, str], ...] = (
 LABEL_SLUGS = frozenset(slug for slug, _ in LABELS)
 
 
-class LookupError_(Exception):
+class HandleError(Exception):
     """A handle did not resolve; ``code`` is the paywall table's."""
 
     code = "handle_lookup_failed"
@@ -53,15 +55,15 @@ class LookupError_(Exception):
         self.handle = handle
 
 
-class HandleNotFound(LookupError_):
+class HandleNotFound(HandleError):
     code = "handle_not_found"
 
 
-class HandleProtected(LookupError_):
+class HandleProtected(HandleError):
     code = "handle_protected"
 
 
-class HandleLookupFailed(LookupError_):
+class HandleLookupFailed(HandleError):
     code = "handle_lookup_failed"
 
 
@@ -262,8 +264,6 @@ class HttpSource:
         self.base_url = base_url.rstrip("/")
 
     async def _get(self, handle: str, path: str) -> Any:
-        import httpx  # the command line's dependency; only this source needs it
-
         _check_shape(handle)
         try:
             async with httpx.AsyncClient(timeout=10) as client:

@@ -16,7 +16,7 @@ from segue_apps.common.clock import Clock
 from segue_apps.common.db import Database
 from segue_apps.common.jobs import Handler, Job, JobContext, JobFailed
 from segue_apps.leads.classify import Criteria
-from segue_apps.leads.profiles import HandleLookupFailed, LookupError_, Profile, ProfileSource
+from segue_apps.leads.profiles import HandleError, HandleLookupFailed, Profile, ProfileSource
 from segue_apps.leads.store import runs
 from segue_apps.leads.store.common import loads
 from segue_apps.leads.store.leads import insert_leads
@@ -46,7 +46,7 @@ def run_handler(db: Database, source: ProfileSource, clock: Clock) -> Handler:
                     corpora[key] = await source.followers(pair.handle)
                 except HandleLookupFailed:
                     raise  # retried with backoff: the lookup service may come back
-                except LookupError_ as failed:
+                except HandleError as failed:
                     raise JobFailed(failed.code, f"@{pair.handle} no longer resolves") from None
             criteria = Criteria.of(pair.seg_description, loads(pair.seg_labels),
                                    pair.seg_gender, loads(pair.seg_follower_tiers))  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -43,8 +43,6 @@ def parse_since(value: str | None) -> int | None:
     except ValueError:
         raise APIError(400, "validation_failed", "since: not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
-        from datetime import UTC
-
         moment = moment.replace(tzinfo=UTC)
     try:
         return int(moment.timestamp() * 1000)

@@ -94,10 +94,7 @@ async def change_tier(id: Id, body: ChangeTierIn, user: CurrentUser) -> Response
         if _RANK[body.tier] >= _RANK[row.tier]:
             catalog.set_tier(conn, id, body.tier)
         else:
-            from segue_apps.leads.store.tables import accounts
-
-            conn.execute(accounts.update().where(accounts.c.id == id).values(
-                pending_tier=body.tier, pending_tier_at=next_month_ms(user.now)))  # fmt: skip
+            catalog.set_pending_tier(conn, id, body.tier, next_month_ms(user.now))
         row = _own(conn, user.id, id)
         return catalog.account_body(row, catalog.account_links(conn, user.id).get(id))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
@@ -25,8 +26,6 @@ def _budget(used: int, limit: int) -> dict[str, int]:
 
 def me_body(conn: Connection, user_id: str, now: int) -> dict[str, Any]:
     """What ``/me`` answers."""
-    import sqlalchemy as sa
-
     catalog.settle_pending_tiers(conn, user_id, now)
     user = conn.execute(sa.select(users_table).where(users_table.c.id == user_id)).one()
     rows = catalog.list_accounts(conn, user_id)

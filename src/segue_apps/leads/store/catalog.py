@@ -126,6 +126,15 @@ def set_tier(conn: Connection, account_id: str, tier: str) -> None:
     )
 
 
+def set_pending_tier(conn: Connection, account_id: str, tier: str, at: int) -> None:
+    """Move the account to ``tier`` at ``at`` (a downgrade waits for the next month)."""
+    conn.execute(
+        accounts.update()
+        .where(accounts.c.id == account_id)
+        .values(pending_tier=tier, pending_tier_at=at)
+    )
+
+
 def settle_pending_tiers(conn: Connection, user_id: str, now: int) -> None:
     """Apply the user's pending tier changes whose time has come."""
     conn.execute(

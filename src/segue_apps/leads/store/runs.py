@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from segue_apps.common.ids import new_id
 from segue_apps.common.jobs import FAILED, QUEUED, RUNNING, SUCCEEDED
 from segue_apps.common.jobs import ops as job_ops
+from segue_apps.leads.store.catalog import stream_pairs
 from segue_apps.leads.store.common import dumps, iso, loads
 from segue_apps.leads.store.tables import jobs, runs
 
@@ -114,8 +115,6 @@ def run_body(row: Any) -> dict[str, Any]:
 def run_work(conn: Connection, run_id: str) -> tuple[Any, list[Any]] | None:
     """What a run does: its row and its stream's pairs among the run's ``pair_ids`` (a
     pair removed since is skipped), each with its account and segment."""
-    from segue_apps.leads.store.catalog import stream_pairs
-
     row = run_row(conn, run_id)
     if row is None:
         return None

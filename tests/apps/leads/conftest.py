@@ -15,7 +15,7 @@ from segue_apps.leads.app import create_app
 from segue_apps.leads.service import bootstrap, versioned
 from segue_apps.leads.settings import Settings
 
-START_MS = 1_796_472_000_000  # 2026-12-04T12:00:00Z
+START_MS = 1_796_472_000_000  # 2026-12-05T12:00:00Z
 FINAL = {"completed", "failed"}
 
 

@@ -80,7 +80,7 @@ async def test_a_scheduled_sync_fires_once_per_slot(env: Env, user: User) -> Non
     """At 09:00 in Lisbon (09:00 UTC in December) the stream runs once, however often the
     schedule is looked at; the next slot runs again."""
     made = await user.stream(founders(), syncTimes=["09:00", "09:15"], timezone="Europe/Lisbon")
-    env.now = 1_796_461_200_000 + 60_000  # 2026-12-04T09:01:00Z
+    env.now = 1_796_461_200_000 + 60_000  # 2026-12-05T09:01:00Z
     await asyncio.sleep(0.4)  # the schedule loop looks every 50 ms
     runs = (await user.client.get("/api/v2/runs")).json()["runs"]
     assert [r["kind"] for r in runs] == ["scheduled"]

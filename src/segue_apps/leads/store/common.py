@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -22,11 +24,22 @@ def loads(text: str | None) -> Any:
 
 
 def iso(ms: int | None) -> str | None:
-    """``2026-12-04T12:00:00.000Z`` (``None`` stays ``None``)."""
+    """``2026-12-04T12:00:00.000Z`` (``None`` stays ``None``).
+
+    Example:
+        >>> iso(1796472000123)
+        '2026-12-05T12:00:00.123Z'
+    """
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    seconds, milli = divmod(ms, 1000)
+    return f"{_second(seconds)}.{milli:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    # A page of leads shares a few discovery instants (a run writes its leads at once).
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def day(ms: int) -> str:

@@ -214,6 +214,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-leads-") as tmp:
         folder = Path(tmp)
         classified = classification(folder, args.pairs, args.runs)
@@ -231,7 +232,8 @@ def main() -> None:
         },
         "notes": {
             "python": platform.python_version(),
-            "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end",
+            "machine": f"{os.cpu_count()} CPUs, shared; load average {load_before:.2f} before, "
+            f"{os.getloadavg()[0]:.2f} at the end",
             "database": "SQLite file (WAL), one segue serve process",
             "wrk": f"-t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds, medians",
         },

@@ -61,7 +61,7 @@ clean:
 	rm -rf $(VENV) data site .pytest_cache .mypy_cache .ruff_cache
 
 # The committed v1 OpenAPI documents that tests/segue/test_snapshots.py diffs against.
-SNAPSHOT_SERVICES ?= conversations demo processes workspace
+SNAPSHOT_SERVICES ?= conversations demo leads processes workspace
 .PHONY: snapshots
 snapshots: $(STAMP)
 	@mkdir -p snapshots/openapi

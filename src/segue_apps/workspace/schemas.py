@@ -6,7 +6,7 @@ routes build their bodies from rows and return them directly.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -336,3 +336,22 @@ class Account(BaseModel):
     capabilities: dict[str, bool]
     workspaces: dict[str, int]
     credits: CreditBalance
+
+
+class CancelTableIn(_Model):
+    """What to stop on a table; no body stops everything."""
+
+    columns: list[Annotated[str, Field(min_length=1, pattern=r"\S")]] | None = Field(
+        default=None, min_length=1, description="column slugs; omit to stop every column"
+    )
+    dryRun: bool = False
+
+
+class CancelledTableWork(BaseModel):
+    """What was stopped on a table (with ``dryRun``: what is in flight)."""
+
+    tableId: str
+    cancelledCells: int
+    cancelledLeadSourceJobs: int
+    runIds: list[str] = Field(description="the lead-source runs (agent runs) concerned")
+    dryRun: bool | None = None

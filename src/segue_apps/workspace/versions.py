@@ -113,6 +113,7 @@ V1_CHANGES = [
             "GET /tables/{tableId}",
             "GET /tables/{tableId}/columns",
             "POST /tables/{tableId}/columns",
+            "POST /tables/{tableId}/cancel",
             "GET /tables/{tableId}/rows/{rowId}",
             "GET /tables/{tableId}/rows/{rowId}/cells/{columnId}",
             "GET /batches",

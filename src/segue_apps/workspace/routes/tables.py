@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from segue_apps.common.clock import now_ms
 from segue_apps.common.responses import JSONResponse
 from segue_apps.workspace.agent_schemas import StatsTable
 from segue_apps.workspace.auth import CallerDep
 from segue_apps.workspace.routes import ERRORS, Page, PageSize
 from segue_apps.workspace.routes.agents import Include
 from segue_apps.workspace.schemas import (
+    CancelledTableWork,
+    CancelTableIn,
     ColumnIn,
     ColumnList,
     Table,
@@ -21,6 +24,7 @@ from segue_apps.workspace.schemas import (
 )
 from segue_apps.workspace.store import data_tables as store
 from segue_apps.workspace.store.runs import parse_include, table_stats
+from segue_apps.workspace.store.table_work import cancel_table_work
 
 router = APIRouter(tags=["Workspace"], responses=ERRORS)
 
@@ -59,6 +63,30 @@ async def get_table(tableId: str, caller: CallerDep, include: Include = None) ->
     found = await store.get(caller.db, caller.workspace_id, tableId, caller.settings.app_url)
     if "stats" in parse_include(include):
         table_stats(found)
+    return JSONResponse(found)
+
+
+@router.post("/tables/{tableId}/cancel", response_model=CancelledTableWork)
+async def cancel_table(
+    tableId: str, caller: CallerDep, body: CancelTableIn | None = None
+) -> Response:
+    """Stop a table's work: running cells and, without ``columns``, the agent runs
+    working on the table (lead-source jobs). ``dryRun`` reports what is in flight.
+
+    Sent history is never touched: use a sequence's stop or a campaign's pause for that.
+    """
+    given = body or CancelTableIn()
+    found = await caller.db.run(
+        cancel_table_work,
+        caller.workspace_id,
+        tableId,
+        given.columns,
+        given.dryRun,
+        caller.now,
+        now_ms(),
+        caller.settings.app_url,
+        write=not given.dryRun,
+    )
     return JSONResponse(found)
 
 

@@ -557,15 +557,45 @@ def cancel(
     ).scalar()
     if newest is None:
         return {"run": None}
-    row = _lock_run(conn, newest)
-    if row is not None and row.status == "running":
-        conn.execute(
-            runs.update()
-            .where(ru.id == row.id)
-            .values(status="cancelled", completed_at=now, text=_cancel_text(row))
-        )
-        job_ops.cancel(conn, jobs, row.job_id, now=wall_ms)
+    cancel_run(conn, newest, now, wall_ms)
     return {"run": run_by_id(conn, newest, app_url)}
+
+
+def cancel_run(conn: sa.Connection, run_id: str, now: int, wall_ms: int) -> bool:
+    """End the run ``cancelled`` if it is still running (its row locked first), and cancel
+    its job so the worker stops at its next step; return whether it was running."""
+    row = _lock_run(conn, run_id)
+    if row is None or row.status != "running":
+        return False
+    conn.execute(
+        runs.update()
+        .where(ru.id == row.id)
+        .values(status="cancelled", completed_at=now, text=_cancel_text(row))
+    )
+    job_ops.cancel(conn, jobs, row.job_id, now=wall_ms)
+    return True
+
+
+def active_runs_on_table(conn: sa.Connection, workspace_id: str, table_id: str) -> list[str]:
+    """The workspace's in-flight runs working on the table: focused on it (table
+    attachments are merged into the focus) or having already changed it. Oldest first."""
+    query = (
+        sa.select(ru.id, ru.focus_table_ids, ru.actions)
+        .join(jobs, jc.id == ru.job_id)
+        .where(
+            ru.workspace_id == workspace_id,
+            ru.status == "running",
+            jc.status.in_([QUEUED, RUNNING]),
+        )
+        .order_by(ru.seq)
+    )
+    found = []
+    for row in conn.execute(query):
+        tables = set(orjson.loads(row.focus_table_ids))
+        tables.update(action.get("tableId") for action in orjson.loads(row.actions))
+        if table_id in tables:
+            found.append(row.id)
+    return found
 
 
 # --------------------------------------------------------------------------- the worker's side

@@ -96,30 +96,13 @@ BOOTSTRAP_FLAGS = (
     ServiceFlag("credits", "the new organisation's credit balance (1000)", _count, "N"),
 )
 """`segue bootstrap workspace`' own flags."""
-_SETTINGS = {
-    "runner": "runner",
-    "runner_step_ms": "runner_step_ms",
-    "runner_url": "runner_url",
-    "runner_model": "runner_model",
-    "runner_key_env": "runner_key_env",
-    "runner_stream": "runner_stream",
-    "runner_retries": "runner_retries",
-    "run_timeout_ms": "run_timeout_ms",
-    "lease_ms": "lease_ms",
-    "poll_ms": "poll_ms",
-    "concurrency": "concurrency",
-    "schedule_poll_ms": "schedule_poll_ms",
-    "schedule_min_interval_s": "schedule_min_interval_s",
-}
-
-
 def create_newest_app(options: ServiceOptions) -> FastAPI:
     """Build the v2 app from command-line options (a SQLite file's folder is created).
 
     ``options.extra`` (:data:`SERVE_FLAGS` fill it) sets the :class:`Settings` of the same
     names: the runner and its step time, the run ceiling, the worker and the scheduler.
     """
-    given = {field: options.extra[key] for key, field in _SETTINGS.items() if key in options.extra}
+    given = {flag.key: options.extra[flag.key] for flag in SERVE_FLAGS if flag.key in options.extra}
     return create_app(dataclasses.replace(Settings(db_url=options.db_url), **given))
 
 

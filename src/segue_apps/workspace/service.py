@@ -96,6 +96,8 @@ BOOTSTRAP_FLAGS = (
     ServiceFlag("credits", "the new organisation's credit balance (1000)", _count, "N"),
 )
 """`segue bootstrap workspace`' own flags."""
+
+
 def create_newest_app(options: ServiceOptions) -> FastAPI:
     """Build the v2 app from command-line options (a SQLite file's folder is created).
 

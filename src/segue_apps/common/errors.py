@@ -9,7 +9,7 @@ the field), Starlette's 404/405 for unknown routes and methods, and unexpected e
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -72,17 +72,6 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": error}
 
 
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """Return the envelope as a response."""
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
-
-
 def field_name(loc: Sequence[int | str]) -> str:
     """Turn a location like ``("body", "messages", 0, "role")`` into ``messages.0.role``."""
     parts = list(loc)
@@ -91,7 +80,9 @@ def field_name(loc: Sequence[int | str]) -> str:
     return ".".join(str(p) for p in parts) or "body"
 
 
-def _validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
+def validation_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """FastAPI's validation errors as ``[{field, message}]`` (a body that is not JSON is
+    the ``body`` field)."""
     out = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
@@ -101,17 +92,16 @@ def _validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
     return out
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, APIError)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+ErrorBody = Callable[[int, str, str, Any], dict[str, Any]]
+"""``(status, code, message, details) -> body``: how one service's errors look."""
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    fields = _validation_details(exc.errors())
-    first = fields[0] if fields else {"field": "body", "message": "Invalid request"}
-    message = f"{first['field']}: {first['message']}"
-    return error_response(400, "BAD_REQUEST", message, {"errors": fields})
+def _envelope(status: int, code: str, message: str, details: Any) -> dict[str, Any]:
+    return error_body(code, message, details)
+
+
+def _wrapped(fields: list[dict[str, str]]) -> dict[str, Any]:
+    return {"errors": fields}
 
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -143,24 +133,52 @@ def _allowed_methods(request: Request) -> set[str]:
     return allowed
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = STATUS_CODES.get(exc.status_code, "BAD_REQUEST" if exc.status_code < 500 else "ERROR")
-    headers = dict(exc.headers) if exc.headers else {}
-    if exc.status_code == 405:
-        # Starlette names only the first route matching the path; list every one's methods.
-        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
-    return error_response(exc.status_code, code, str(exc.detail), headers=headers or None)
+def install_error_handlers(
+    app: FastAPI,
+    body: ErrorBody = _envelope,
+    *,
+    validation_code: str = "BAD_REQUEST",
+    validation_details: Callable[[list[dict[str, str]]], Any] = _wrapped,
+) -> None:
+    """Route every kind of failure of ``app`` through one body.
 
+    Args:
+        body: the service's error body; by default the envelope above.
+        validation_code: the code of a request that fails validation (400).
+        validation_details: what such a 400 carries as details, from ``[{field, message}]``.
+    """
 
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    # Starlette's ServerErrorMiddleware sends this, then re-raises so the server logs it.
-    return error_response(500, "INTERNAL_ERROR", "Internal server error")
+    def respond(
+        status: int, code: str, message: str, details: Any = None, headers: Any = None
+    ) -> Response:
+        return JSONResponse(body(status, code, message, details), status, headers=headers)
 
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, APIError)
+        return respond(exc.status, exc.code, exc.message, exc.details)
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Route every kind of failure of ``app`` through the one envelope."""
-    app.add_exception_handler(APIError, _api_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        fields = validation_fields(exc.errors())
+        first = fields[0] if fields else {"field": "body", "message": "Invalid request"}
+        message = f"{first['field']}: {first['message']}"
+        return respond(400, validation_code, message, validation_details(fields))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        status = exc.status_code
+        code = STATUS_CODES.get(status, "BAD_REQUEST" if status < 500 else "ERROR")
+        headers = dict(exc.headers) if exc.headers else {}
+        if status == 405:
+            # Starlette names only the first route matching the path; list every one's.
+            headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+        return respond(status, code, str(exc.detail), headers=headers or None)
+
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # Starlette's ServerErrorMiddleware sends this, then re-raises so the server logs it.
+        return respond(500, "INTERNAL_ERROR", "Internal server error")
+
+    app.add_exception_handler(APIError, api_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

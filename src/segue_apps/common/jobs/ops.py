@@ -88,9 +88,9 @@ def enqueue(
 class _Statements:
     """The claim, renew and completion statements of one jobs table, built once.
 
-    Building a Core statement (coercing every clause, then its cache key) cost more CPU
-    than running it: these take their values as bound parameters instead, so a call only
-    executes a statement SQLAlchemy has already compiled.
+    Building a Core statement on each call (coercing every clause) cost more CPU than
+    running it: these take their values as bound parameters instead, so a call skips the
+    building and finds the compiled form in SQLAlchemy's statement cache.
     """
 
     def __init__(self, table: sa.Table, skip_locked: bool) -> None:

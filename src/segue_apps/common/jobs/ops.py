@@ -15,7 +15,7 @@ expired and was taken over can no longer touch the job.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -85,12 +85,104 @@ def enqueue(
     return Job.from_row(row)
 
 
-def _pick(conn: Connection, table: sa.Table, *where: Any, limit: int | None = None) -> Any:
-    """``id IN (…)``: the ids matching ``where`` that no concurrent claim holds."""
-    ids = sa.select(table.c.id).where(*where).order_by(table.c.run_after).limit(limit)
-    if conn.dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
-    return table.c.id.in_(ids.scalar_subquery())
+class _Statements:
+    """The claim, renew and completion statements of one jobs table, built once.
+
+    Building a Core statement on each call (coercing every clause) cost more CPU than
+    running it: these take their values as bound parameters instead, so a call skips the
+    building and finds the compiled form in SQLAlchemy's statement cache.
+    """
+
+    def __init__(self, table: sa.Table, skip_locked: bool) -> None:
+        c = table.c
+        now = sa.bindparam("p_now", type_=sa.BigInteger())
+        due = sa.or_(
+            sa.and_(c.status == QUEUED, c.run_after <= now),
+            sa.and_(c.status == RUNNING, c.lease_until <= now),
+        )
+        ids = (
+            sa.select(c.id)
+            .where(due, c.kind.in_(sa.bindparam("p_kinds", expanding=True)))
+            .order_by(c.run_after)
+            .limit(sa.bindparam("p_limit", type_=sa.Integer()))
+        )
+        if skip_locked:  # PostgreSQL: pass over the rows a concurrent claim holds
+            ids = ids.with_for_update(skip_locked=True)
+        # Only an expired running job can be flagged or out of attempts: a queued one is
+        # cancelled at once, and fail() queues a job again only while it has attempts left.
+        flagged, spent = c.cancel_requested, c.attempts >= c.max_attempts
+        ends = sa.or_(flagged, spent)
+        lease_until = sa.bindparam("p_lease_until", type_=sa.BigInteger())
+        worker = sa.bindparam("p_worker", type_=c.worker.type)
+        self.claim = (
+            table.update()
+            .where(c.id.in_(ids.scalar_subquery()))
+            .values(
+                status=sa.case((flagged, CANCELLED), (spent, FAILED), else_=sa.literal(RUNNING)),
+                attempts=sa.case((ends, c.attempts), else_=c.attempts + 1),
+                worker=sa.case((ends, c.worker), else_=worker),
+                lease_until=sa.case((ends, sa.null()), else_=lease_until),
+                error=sa.case((flagged, c.error), (spent, sa.literal(_EXPIRED)), else_=c.error),
+                updated_at=now,
+            )
+            .returning(*table.c)
+        )
+        held = (  # the claim the job came from still holds (its fencing token)
+            c.id == sa.bindparam("p_job_id", type_=c.id.type),
+            c.status == RUNNING,
+            c.worker == sa.bindparam("p_job_worker", type_=c.worker.type),
+            c.attempts == sa.bindparam("p_job_attempts", type_=c.attempts.type),
+        )
+        renew = table.update().where(*held, sa.not_(c.cancel_requested))
+        self.renew = renew.values(lease_until=lease_until, updated_at=now)
+        self.renew_progress = renew.values(
+            lease_until=lease_until,
+            updated_at=now,
+            progress=sa.bindparam("p_progress", type_=c.progress.type),
+        )
+        cancelled = c.cancel_requested
+        finish = table.update().where(*held).returning(*table.c)
+        result = sa.bindparam("p_result", type_=c.result.type)
+        self.succeed = finish.values(
+            status=sa.case((cancelled, CANCELLED), else_=sa.literal(SUCCEEDED)),
+            result=sa.case((cancelled, sa.null()), else_=result),
+            lease_until=None,
+            updated_at=now,
+        )
+        error = sa.bindparam("p_error", type_=c.error.type)
+        self.fail = finish.values(
+            status=sa.case((cancelled, CANCELLED), else_=sa.literal(FAILED)),
+            error=error,
+            lease_until=None,
+            updated_at=now,
+        )
+        run_after = sa.bindparam("p_run_after", type_=sa.BigInteger())
+        self.retry = finish.values(
+            status=sa.case((cancelled, CANCELLED), else_=sa.literal(QUEUED)),
+            error=error,
+            lease_until=None,
+            updated_at=now,
+            run_after=sa.case((cancelled, c.run_after), else_=run_after),
+            worker=sa.case((cancelled, c.worker), else_=sa.null()),
+        )
+
+
+_EXPIRED = dumps({"code": LEASE_EXPIRED, "message": "its worker stopped renewing the lease"})
+_built: dict[tuple[sa.Table, str], _Statements] = {}
+
+
+def _statements(conn: Connection, table: sa.Table) -> _Statements:
+    """The statements of ``table`` for ``conn``'s dialect, built at the first call."""
+    key = (table, conn.dialect.name)
+    found = _built.get(key)
+    if found is None:
+        found = _built[key] = _Statements(table, skip_locked=key[1] == "postgresql")
+    return found
+
+
+def _held(job: Job) -> dict[str, Any]:
+    """The parameters naming the claim ``job`` came from (its fencing token)."""
+    return {"p_job_id": job.id, "p_job_worker": job.worker, "p_job_attempts": job.attempts}
 
 
 def claim(
@@ -115,43 +207,16 @@ def claim(
     """
     if not kinds or limit < 1:
         return []
-    c = table.c
-    due = sa.or_(
-        sa.and_(c.status == QUEUED, c.run_after <= now),
-        sa.and_(c.status == RUNNING, c.lease_until <= now),
-    )
-    # Only an expired running job can be flagged or out of attempts: a queued one is
-    # cancelled at once, and fail() queues a job again only while it has attempts left.
-    flagged, spent = c.cancel_requested, c.attempts >= c.max_attempts
-    ends = sa.or_(flagged, spent)
-    error = {"code": LEASE_EXPIRED, "message": "its worker stopped renewing the lease"}
-    statement = (
-        table.update()
-        .where(_pick(conn, table, due, c.kind.in_(kinds), limit=limit))
-        .values(
-            status=sa.case((flagged, CANCELLED), (spent, FAILED), else_=sa.literal(RUNNING)),
-            attempts=sa.case((ends, c.attempts), else_=c.attempts + 1),
-            worker=sa.case((ends, c.worker), else_=sa.literal(worker)),
-            lease_until=sa.case((ends, sa.null()), else_=sa.literal(now + lease_ms)),
-            error=sa.case((flagged, c.error), (spent, sa.literal(dumps(error))), else_=c.error),
-            updated_at=now,
-        )
-        .returning(*table.c)
-    )
-    rows = [Job.from_row(row) for row in conn.execute(statement)]
-    jobs = [job for job in rows if job.status == RUNNING]
+    parameters = {
+        "p_now": now,
+        "p_kinds": list(kinds),
+        "p_limit": limit,
+        "p_worker": worker,
+        "p_lease_until": now + lease_ms,
+    }
+    claimed = conn.execute(_statements(conn, table).claim, parameters)
+    jobs = [job for job in map(Job.from_row, claimed) if job.status == RUNNING]
     return sorted(jobs, key=lambda job: (job.run_after, job.created_at))
-
-
-def _held(table: sa.Table, job: Job) -> tuple[Any, ...]:
-    """The job is still running under the claim ``job`` came from."""
-    c = table.c
-    return (
-        c.id == job.id,
-        c.status == RUNNING,
-        c.worker == job.worker,
-        c.attempts == job.attempts,
-    )
 
 
 def renew(
@@ -165,18 +230,16 @@ def renew(
 ) -> bool:
     """Extend the lease of the claimed ``job`` to ``now + lease_ms``, recording ``progress``
     when given; False (and nothing written) if it was cancelled or is no longer held."""
-    values: dict[str, Any] = {"lease_until": now + lease_ms, "updated_at": now}
-    if progress is not UNCHANGED:
-        values["progress"] = dumps(progress)
-    statement = (
-        table.update().where(*_held(table, job), sa.not_(table.c.cancel_requested)).values(values)
-    )
-    return bool(conn.execute(statement).rowcount == 1)
+    built = _statements(conn, table)
+    parameters = {**_held(job), "p_now": now, "p_lease_until": now + lease_ms}
+    if progress is UNCHANGED:
+        return bool(conn.execute(built.renew, parameters).rowcount == 1)
+    parameters["p_progress"] = dumps(progress)
+    return bool(conn.execute(built.renew_progress, parameters).rowcount == 1)
 
 
-def _finish(conn: Connection, table: sa.Table, job: Job, values: Mapping[str, Any]) -> Job | None:
-    statement = table.update().where(*_held(table, job)).values(values).returning(*table.c)
-    row = conn.execute(statement).first()
+def _finish(conn: Connection, statement: Any, job: Job, parameters: dict[str, Any]) -> Job | None:
+    row = conn.execute(statement, {**_held(job), **parameters}).first()
     return None if row is None else Job.from_row(row)
 
 
@@ -189,18 +252,8 @@ def succeed(
     None, with nothing written, when the claim no longer holds (another worker took the
     job after this one's lease expired: that worker's outcome is the one that counts).
     """
-    cancelled = table.c.cancel_requested
-    return _finish(
-        conn,
-        table,
-        job,
-        {
-            "status": sa.case((cancelled, CANCELLED), else_=sa.literal(SUCCEEDED)),
-            "result": sa.case((cancelled, sa.null()), else_=sa.literal(dumps(result))),
-            "lease_until": None,
-            "updated_at": now,
-        },
-    )
+    statement = _statements(conn, table).succeed
+    return _finish(conn, statement, job, {"p_now": now, "p_result": dumps(result)})
 
 
 def fail(
@@ -218,22 +271,11 @@ def fail(
     A job whose cancel arrived meanwhile ends cancelled. None, with nothing written, when
     the claim no longer holds (see :func:`succeed`).
     """
-    c = table.c
-    retry = retry_in_ms is not None and job.attempts < job.max_attempts
-    values: dict[str, Any] = {
-        "status": sa.case((c.cancel_requested, CANCELLED), else_=sa.literal(FAILED)),
-        "error": dumps(error),
-        "lease_until": None,
-        "updated_at": now,
-    }
-    if retry:
-        assert retry_in_ms is not None
-        values["status"] = sa.case((c.cancel_requested, CANCELLED), else_=sa.literal(QUEUED))
-        values["run_after"] = sa.case(
-            (c.cancel_requested, c.run_after), else_=sa.literal(now + retry_in_ms)
-        )
-        values["worker"] = sa.case((c.cancel_requested, c.worker), else_=sa.null())
-    return _finish(conn, table, job, values)
+    built = _statements(conn, table)
+    parameters = {"p_now": now, "p_error": dumps(error)}
+    if retry_in_ms is None or job.attempts >= job.max_attempts:
+        return _finish(conn, built.fail, job, parameters)
+    return _finish(conn, built.retry, job, {**parameters, "p_run_after": now + retry_in_ms})
 
 
 def cancel(

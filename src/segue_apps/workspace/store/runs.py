@@ -14,6 +14,7 @@ finished.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -457,6 +458,14 @@ def parse_include(text: str | None) -> frozenset[str]:
     return frozenset(tokens & {"stats", "transcript"})
 
 
+_POLL = _RUN_AND_JOB.join(agents, ag.id == ru.agent_id).where(
+    ru.id == sa.bindparam("run_id", type_=ru.id.type),
+    ru.agent_id == sa.bindparam("agent_id", type_=ru.agent_id.type),
+    ag.workspace_id == sa.bindparam("workspace_id", type_=ag.workspace_id.type),
+)
+"""A run of one agent of one workspace, with its job: what a poll reads (built once)."""
+
+
 def get_run(
     conn: sa.Connection,
     workspace_id: str,
@@ -466,11 +475,8 @@ def get_run(
     app_url: str,
 ) -> dict[str, Any]:
     """The run object, or 404 ``AGENT_NOT_FOUND`` / ``RUN_NOT_FOUND``."""
-    row = conn.execute(
-        _RUN_AND_JOB.add_columns(ag.deleted_at.label("agent_deleted_at"))
-        .join(agents, ag.id == ru.agent_id)
-        .where(ru.id == run_id, ru.agent_id == agent_id, ag.workspace_id == workspace_id)
-    ).first()
+    found = {"run_id": run_id, "agent_id": agent_id, "workspace_id": workspace_id}
+    row = conn.execute(_POLL, found).first()
     if row is None:
         require_agent(conn, workspace_id, agent_id)
         raise run_not_found()
@@ -627,16 +633,28 @@ HISTORY_RUNS = 10
 """Earlier runs of the agent a runner sees (the conversation it continues)."""
 
 
+_WORK = sa.select(runs).where(ru.id == sa.bindparam("run_id", type_=ru.id.type))
+_HISTORY = (
+    _RUN_AND_JOB.where(
+        ru.agent_id == sa.bindparam("agent_id", type_=ru.agent_id.type),
+        ru.seq < sa.bindparam("seq", type_=ru.seq.type),
+    )
+    .order_by(ru.seq.desc())
+    .limit(HISTORY_RUNS)
+)
+
+
 def load_work(conn: sa.Connection, run_id: str) -> Work | None:
     """The run as its worker needs it, with the agent's earlier runs; None if it is gone."""
-    row = conn.execute(sa.select(runs).where(ru.id == run_id)).first()
+    row = conn.execute(_WORK, {"run_id": run_id}).first()
     if row is None:
         return None
-    earlier = conn.execute(
-        _RUN_AND_JOB.where(ru.agent_id == row.agent_id, ru.seq < row.seq)
-        .order_by(ru.seq.desc())
-        .limit(HISTORY_RUNS)
-    ).all()
+    # seq counts an agent's runs from 1: its first run has no history to read.
+    earlier = (
+        []
+        if row.seq <= 1
+        else conn.execute(_HISTORY, {"agent_id": row.agent_id, "seq": row.seq}).all()
+    )
     history = [
         {
             "prompt": r.prompt,
@@ -697,6 +715,30 @@ def holds(conn: sa.Connection, job: Job) -> bool:
     return found is not None
 
 
+_HELD = (
+    sa.select(jc.id)
+    .where(
+        jc.id == sa.bindparam("p_job_id", type_=jc.id.type),
+        jc.status == RUNNING,
+        jc.worker == sa.bindparam("p_worker", type_=jc.worker.type),
+        jc.attempts == sa.bindparam("p_attempts", type_=jc.attempts.type),
+        sa.not_(jc.cancel_requested),
+    )
+    .exists()
+)
+"""The job's claim still holds and no cancel was asked for."""
+
+
+@functools.cache
+def _guarded_update(columns: frozenset[str]) -> Any:
+    """``UPDATE`` of ``columns`` (parameters ``v_<column>``) of a running run, under
+    :data:`_HELD`; built once per set of columns (a step, an end: a few sets in all)."""
+    values = {name: sa.bindparam(f"v_{name}", type_=ru[name].type) for name in sorted(columns)}
+    run_id = sa.bindparam("p_run_id", type_=ru.id.type)
+    where = (ru.id == run_id, ru.status == "running", _HELD)
+    return runs.update().where(*where).values(values)
+
+
 def record(
     conn: sa.Connection, job: Job, run_id: str, values: dict[str, Any], apply: Any = None
 ) -> bool:
@@ -708,20 +750,10 @@ def record(
     run). Without tool calls the write is one guarded ``UPDATE``.
     """
     if apply is None:
-        held = (
-            sa.select(jc.id)
-            .where(
-                jc.id == job.id,
-                jc.status == RUNNING,
-                jc.worker == job.worker,
-                jc.attempts == job.attempts,
-                sa.not_(jc.cancel_requested),
-            )
-            .exists()
-        )
-        done = conn.execute(
-            runs.update().where(ru.id == run_id, ru.status == "running", held).values(values)
-        )
+        parameters = {f"v_{key}": value for key, value in values.items()}
+        claim = {"p_job_id": job.id, "p_worker": job.worker, "p_attempts": job.attempts}
+        parameters |= {"p_run_id": run_id, **claim}
+        done = conn.execute(_guarded_update(frozenset(values)), parameters)
         return bool(done.rowcount == 1)
     row = _lock_run(conn, run_id)
     if row is None or row.status != "running" or not holds(conn, job):

@@ -76,6 +76,26 @@ async def test_run_rolls_back_on_error(db: Database) -> None:
     assert await db.run(_count) == 0
 
 
+def _now_moves(conn: sa.Connection) -> bool:
+    first = conn.exec_driver_sql("SELECT now(), pg_sleep(0.002)").one()[0]
+    return bool(first != conn.exec_driver_sql("SELECT now()").scalar_one())
+
+
+async def test_read_one_reads_and_leaves_transactions_as_they_were(db: Database) -> None:
+    """``read_one`` answers like ``run``; on PostgreSQL it runs without a transaction, and
+    the pooled connection it used still rolls a failed ``run`` back afterwards."""
+    await db.run(_increment, write=True)
+    for _ in range(12):  # more than the pool's connections: each has served read_one
+        assert await db.read_one(_count) == 1
+    if db.dialect == "postgresql":  # now() is the transaction's start: it moves only outside one
+        assert await db.run(_now_moves) is False
+        assert await db.read_one(_now_moves) is True
+    for n in range(12):
+        with pytest.raises(ValueError, match="boom"):
+            await db.run(_insert_then_fail, n, write=True)
+    assert await db.run(_count) == 1
+
+
 async def test_concurrent_writes_are_serialised(db: Database) -> None:
     if db.dialect == "postgresql":
         pytest.skip("read-committed PostgreSQL does not serialise a count-then-insert")

@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from segue_apps.common.jobs import (
     SUCCEEDED,
     TIMED_OUT,
     Backoff,
+    Claimant,
     Handler,
     Job,
     JobCancelled,
@@ -41,6 +43,7 @@ from segue_apps.common.jobs import (
     Worker,
     create_job_table,
     job_table,
+    ops,
 )
 
 T0 = 1_800_000_000_000
@@ -166,6 +169,121 @@ async def test_a_dead_workers_job_is_taken_again_after_its_lease(env: Env) -> No
     assert runs == {job.id: 1}
     assert await queue.succeed(dead, "late") is None  # the dead claim can record nothing
     assert (await queue.get(job.id)) == done
+
+
+async def test_a_job_enqueued_claimed_runs_on_its_worker_without_a_claim(env: Env) -> None:
+    """``reserve`` + ``enqueue(claimant=…)`` + ``adopt``: the job is inserted running, attempt
+    1, leased to the worker, which runs it though it never polls in the meantime."""
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        return job.payload["n"] + 1
+
+    worker = env.worker({"k": handle}, poll_ms=60_000, max_poll_ms=60_000)
+    async with worker:
+        await asyncio.sleep(0.05)  # its first poll is over: the next is a minute away
+        claimant = worker.reserve()
+        assert claimant is not None
+        enqueue = partial(ops.enqueue, now=env.clock(), claimant=claimant)
+        job = await worker.queue.db.run(enqueue, env.table, "k", {"n": 1}, write=True)
+        stored = await worker.queue.get(job.id)
+        assert stored == job
+        assert (job.status, job.attempts, job.worker, job.lease_until) == (
+            RUNNING, 1, worker.name, env.clock() + worker.lease_ms,
+        )  # fmt: skip
+        worker.adopt(job)
+        done = await finished(worker.queue, job.id)
+    assert (done.status, done.result, done.attempts) == (SUCCEEDED, 2, 1)
+
+
+async def test_reserve_counts_slots_and_adopt_none_gives_one_back(env: Env) -> None:
+    """A worker reserves no more slots than its concurrency; a failed enqueue's slot returns."""
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        return None
+
+    worker = env.worker({"k": handle}, concurrency=2)
+    async with worker:
+        first, second = worker.reserve(), worker.reserve()
+        assert first is not None
+        assert second is not None
+        assert worker.reserve() is None  # both slots are promised
+        worker.adopt(None)  # the enqueue failed
+        assert worker.reserve() is not None
+        worker.adopt(None)
+        worker.adopt(None)
+    assert worker.reserve() is None  # stopped: nothing is reserved any more
+
+
+async def test_a_job_enqueued_claimed_by_a_dead_worker_runs_after_its_lease(env: Env) -> None:
+    """The process that enqueued a job claimed died before running it: once the lease
+    expires another worker takes it, as its second attempt."""
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        return "done"
+
+    queue = env.queue()
+    dead = Claimant("dead", 1_000)
+    job = await queue.db.run(partial(ops.enqueue, now=env.clock(), claimant=dead),
+                             env.table, "k", write=True)  # fmt: skip
+    async with env.worker({"k": handle}) as alive:
+        await asyncio.sleep(0.05)
+        assert (await queue.get(job.id)) == job  # the lease still holds
+        env.clock.advance(1_000)
+        alive.wake()
+        done = await finished(queue, job.id)
+    assert (done.status, done.attempts, done.worker) == (SUCCEEDED, 2, alive.name)
+
+
+def test_a_job_enqueued_claimed_takes_no_dedupe_key_or_delay() -> None:
+    """A claimed job runs now and once: a dedupe key or a delay would contradict that."""
+    table = job_table(sa.MetaData())
+    claimant = Claimant("w", 1_000)
+    for extra in ({"dedupe_key": "x"}, {"run_after": T0 + 1}):
+        with pytest.raises(ValueError, match="claimed"):
+            ops.enqueue(None, table, "k", now=T0, claimant=claimant, **extra)  # type: ignore[arg-type]
+
+
+async def test_outcomes_finishing_together_are_recorded_in_one_transaction(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty jobs that end in the same turn of the loop take one write transaction (not
+    twenty); each outcome is its own: results and failures both recorded."""
+    release = asyncio.Event()
+
+    async def handle(job: Job, context: JobContext) -> JSON:
+        await release.wait()
+        if job.payload["n"] % 2:
+            raise JobFailed("odd", "odd numbers fail")
+        return job.payload["n"]
+
+    queue = env.queue()
+    ids = [(await queue.enqueue("k", {"n": n})).id for n in range(20)]
+    worker = env.worker({"k": handle}, concurrency=20)
+    batches: list[int] = []
+    record_batch = worker._record_batch  # one call: one transaction
+
+    def counting(conn: Any, batch: list[Any]) -> None:
+        batches.append(len(batch))
+        record_batch(conn, batch)
+
+    async with worker:
+
+        async def all_running() -> bool:
+            return len(await queue.list(statuses=[RUNNING])) == 20
+
+        await eventually(all_running)
+        monkeypatch.setattr(worker, "_record_batch", counting)
+        release.set()
+
+        async def all_final() -> bool:
+            return len(await queue.list(statuses=[SUCCEEDED, FAILED])) == 20
+
+        await eventually(all_final)
+    assert batches == [20]
+    done = [await queue.get(i) for i in ids]
+    assert [(j.status, j.result) for j in done if j] == [
+        (SUCCEEDED, n) if n % 2 == 0 else (FAILED, None) for n in range(20)
+    ]
 
 
 async def test_an_expired_job_without_attempts_left_fails(env: Env) -> None:

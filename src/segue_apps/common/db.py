@@ -159,6 +159,7 @@ class Database:
     engine: AsyncEngine
     writer: AsyncEngine
     _sync: _SyncSQLite | None = field(default=None, repr=False, compare=False)
+    _autocommit: AsyncEngine | None = field(default=None, repr=False, compare=False)
 
     async def run(self, fn: Callable[[Connection, *Ts], T], *args: *Ts, write: bool = False) -> T:
         """Run ``fn(conn, *args)`` as one transaction and return its result.
@@ -170,6 +171,18 @@ class Database:
         if self._sync is not None:
             return await self._sync.run(fn, args, write)
         async with (self.writer if write else self.engine).begin() as conn:
+            return await conn.run_sync(fn, *args)
+
+    async def read_one(self, fn: Callable[[Connection, *Ts], T], *args: *Ts) -> T:
+        """Run ``fn(conn, *args)``, which reads with **one** statement, and return its result.
+
+        One statement is consistent by itself, so on PostgreSQL it runs without the
+        ``BEGIN`` and ``COMMIT`` around it (two round trips, ~25% of a key lookup's CPU
+        here). Elsewhere it is :meth:`run`. ``fn`` must not write.
+        """
+        if self._autocommit is None:
+            return await self.run(fn, *args)
+        async with self._autocommit.connect() as conn:
             return await conn.run_sync(fn, *args)
 
     @property
@@ -252,4 +265,6 @@ def create_database(url: str, **engine_kwargs: Any) -> Database:
     engine_kwargs.setdefault("pool_size", 10)
     engine_kwargs.setdefault("max_overflow", 20)
     engine = create_async_engine(url, **engine_kwargs)
-    return Database(engine, engine)
+    return Database(
+        engine, engine, _autocommit=engine.execution_options(isolation_level="AUTOCOMMIT")
+    )

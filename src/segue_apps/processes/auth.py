@@ -17,15 +17,30 @@ from starlette.requests import Request
 from segue_apps.common.auth import BearerKeys
 from segue_apps.common.db import Database
 from segue_apps.common.keys import hash_key, hash_matches
+from segue_apps.common.ttl import TTLCache
 from segue_apps.processes import store
 from segue_apps.processes.settings import Settings
+
+KEY_OWNERS: TTLCache[str, str] = TTLCache(ttl_s=60.0, size=10_000)
+"""Key hash → organisation, for keys found in the last minute (per server process).
+
+Exact, not an approximation: this service never revokes or reassigns a key (``segue
+bootstrap`` only adds them), so a found key's owner cannot change. It saves every request
+a database round trip. Unknown keys are not kept: a key added by another process works
+at once. Were keys ever revoked here, this cache would have to go.
+"""
 
 
 async def find_org(db: Database, key: str, now: int) -> str | None:
     """The organisation of ``key``, or None for an unknown key."""
-    row = await db.run(store.key_owner, hash_key(key))
+    key_hash = hash_key(key)
+    org_id = KEY_OWNERS.get(key_hash)
+    if org_id is not None:
+        return org_id
+    row = await db.read_one(store.key_owner, key_hash)
     if row is None or not hash_matches(key, row[0]):
         return None
+    KEY_OWNERS.put(key_hash, str(row[1]))
     return str(row[1])
 
 

@@ -12,7 +12,15 @@ from starlette.responses import Response
 
 from segue_apps.common.db import Database
 from segue_apps.common.errors import APIError, not_found
-from segue_apps.common.jobs import CANCELLED, FAILED, FINAL_STATUSES, QUEUED, RUNNING, SUCCEEDED
+from segue_apps.common.jobs import (
+    CANCELLED,
+    FAILED,
+    FINAL_STATUSES,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    Worker,
+)
 from segue_apps.common.jobs import TIMED_OUT as JOB_TIMED_OUT
 from segue_apps.common.jobs.job import loads
 from segue_apps.common.responses import JSONResponse
@@ -140,11 +148,19 @@ async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Respon
             message = f"File {waiting.args[0]!r} was never uploaded"
             raise APIError(400, "BAD_REQUEST", message) from None
         return store.create_run(
-            conn, org, process, body.name, body.stage, inputs, attached, caller.now
+            conn, org, process, body.name, body.stage, inputs, attached, caller.now, claimant
         )
 
-    row = await caller.db.run(create, write=True)
-    request.app.state.worker.wake()  # run it now rather than at the next poll
+    worker: Worker = request.app.state.worker
+    claimant = worker.reserve()  # this process runs it now: no claim, no wait for a poll
+    job = None
+    try:
+        row, job = await caller.db.run(create, write=True)
+    finally:
+        if claimant is not None:
+            worker.adopt(job)
+        else:
+            worker.wake()
     return JSONResponse(run_body(row), status_code=201)
 
 

@@ -43,7 +43,7 @@ class Settings:
     clock: Clock = field(default=now_ms)
     poll_ms: int = 100
     run_time_limit_ms: int = 60_000
-    concurrency: int = 4
+    concurrency: int = 16
     lease_ms: int = 15_000
     upload_dir: Path = Path("data/processes-files")
     upload_ttl: int = 300

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from segue_apps.common.ids import new_id
-from segue_apps.common.jobs import job_table
+from segue_apps.common.jobs import QUEUED, Claimant, job_table
 from segue_apps.common.jobs import ops as job_ops
-from segue_apps.common.jobs.job import dumps
+from segue_apps.common.jobs.job import Job, dumps
 from segue_apps.common.keys import generate_key
 
 JOBS_TABLE = "processes_jobs"
@@ -150,10 +150,20 @@ def create_tenant(conn: Connection, now: int) -> dict[str, str]:
     }
 
 
+# The statements every run's create and poll take, built once with bound parameters:
+# building a Core statement per call cost more CPU than the database spent running it.
+_KEY_OWNER = sa.select(api_keys.c.key_hash, api_keys.c.org_id).where(
+    api_keys.c.key_hash == sa.bindparam("key_hash")
+)
+_GET_PROCESS = sa.select(processes).where(
+    processes.c.org_id == sa.bindparam("org_id"), processes.c.id == sa.bindparam("process_id")
+)
+_INSERT_RUN = runs.insert()
+
+
 def key_owner(conn: Connection, key_hash: str) -> Any:
     """``(key_hash, org_id)`` of a stored key, or None."""
-    query = sa.select(api_keys.c.key_hash, api_keys.c.org_id).where(api_keys.c.key_hash == key_hash)
-    return conn.execute(query).first()
+    return conn.execute(_KEY_OWNER, {"key_hash": key_hash}).first()
 
 
 # --------------------------------------------------------------------------- processes
@@ -165,8 +175,7 @@ def _process(row: Any) -> dict[str, Any]:
 
 def get_process(conn: Connection, org_id: str, process_id: str) -> Any:
     """The process row, or None (also for another organisation's)."""
-    query = sa.select(processes).where(processes.c.org_id == org_id, processes.c.id == process_id)
-    return conn.execute(query).first()
+    return conn.execute(_GET_PROCESS, {"org_id": org_id, "process_id": process_id}).first()
 
 
 def process_body(row: Any) -> dict[str, Any]:
@@ -229,6 +238,11 @@ def _run_query() -> sa.Select[Any]:
     return sa.select(*_RUN_COLUMNS).join(jobs, jobs.c.id == runs.c.job_id)
 
 
+_GET_RUN = _run_query().where(
+    runs.c.org_id == sa.bindparam("org_id"), runs.c.id == sa.bindparam("run_id")
+)
+
+
 def create_run(
     conn: Connection,
     org_id: str,
@@ -238,10 +252,13 @@ def create_run(
     inputs: list[dict[str, Any]],
     attached: list[dict[str, Any]],
     now: int,
-) -> Any:
-    """Insert a run and queue its job in one transaction; return the run's row.
+    claimant: Claimant | None = None,
+) -> tuple[Any, Job]:
+    """Insert a run and queue its job in one transaction; return the run's row and job.
 
-    ``attached`` is the run's files as :func:`attachable_files` gives them.
+    ``attached`` is the run's files as :func:`attachable_files` gives them. With a
+    ``claimant`` the job is inserted claimed by that worker (see
+    :meth:`~segue_apps.common.jobs.Worker.reserve`).
     """
     run_id = new_id()
     payload = {
@@ -250,20 +267,22 @@ def create_run(
         "inputs": inputs,
         "files": attached,
     }
-    job = job_ops.enqueue(conn, jobs, RUN_KIND, payload, now=now, tenant=org_id)
+    job = job_ops.enqueue(conn, jobs, RUN_KIND, payload, now=now, tenant=org_id,
+                          claimant=claimant)  # fmt: skip
     conn.execute(
-        runs.insert().values(
-            id=run_id,
-            org_id=org_id,
-            agent_id=process.agent_id,
-            process_id=process.id,
-            name=name,
-            stage=stage,
-            inputs=dumps(inputs),
-            file_ids=dumps([f["id"] for f in attached]),
-            job_id=job.id,
-            created_at=now,
-        )
+        _INSERT_RUN,
+        {
+            "id": run_id,
+            "org_id": org_id,
+            "agent_id": process.agent_id,
+            "process_id": process.id,
+            "name": name,
+            "stage": stage,
+            "inputs": dumps(inputs),
+            "file_ids": dumps([f["id"] for f in attached]),
+            "job_id": job.id,
+            "created_at": now,
+        },
     )
     row = {
         "id": run_id,
@@ -273,18 +292,20 @@ def create_run(
         "stage": stage,
         "file_ids": dumps([f["id"] for f in attached]),
         "created_at": now,
-        "status": job.status,
-        "attempts": job.attempts,
-        "cancel_requested": job.cancel_requested,
+        # The create answer says Created (as the seed shows), whether or not this
+        # process's worker took the job in the same transaction.
+        "status": QUEUED,
+        "attempts": 0,
+        "cancel_requested": False,
         "result": None,
         "error": None,
     }
-    return SimpleNamespace(**row)
+    return SimpleNamespace(**row), job
 
 
 def get_run(conn: Connection, org_id: str, run_id: str) -> Any:
     """The run's row (with its job's state), or None (also for another organisation's)."""
-    return conn.execute(_run_query().where(runs.c.org_id == org_id, runs.c.id == run_id)).first()
+    return conn.execute(_GET_RUN, {"org_id": org_id, "run_id": run_id}).first()
 
 
 def cancel_run(conn: Connection, org_id: str, run_id: str, now: int) -> Any:

@@ -21,14 +21,13 @@ v1 errors have v2's body ``{status_code, message, details}``.
 from __future__ import annotations
 
 import hashlib
-import time
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from segue import Caller, Lifecycle, Request, Response, RouteAbsent, Version, adapter
+from segue_apps.common.ttl import TTLCache
 from segue_apps.processes.errors import error_body
 
 DEPRECATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -108,27 +107,21 @@ class ShareCache:
     """
 
     def __init__(self, ttl_s: float = 60.0, size: int = 4096) -> None:
-        self.ttl_s = ttl_s
-        self.size = size
-        self._found: OrderedDict[tuple[bytes, str], tuple[float, dict[str, Any]]] = OrderedDict()
+        self._found: TTLCache[tuple[bytes, str], dict[str, Any]] = TTLCache(ttl_s, size)
 
     async def find(self, request: Request, call: Caller) -> dict[str, Any] | Response:
         """The share of the request's ``share_id`` (v2's ``GET /shares/{id}`` body), or
         that call's error answer."""
         share_id = request.path_params["share_id"]
         api_key = next((v for k, v in request.headers if k == b"x-api-key"), b"")
-        key = hashlib.sha256(api_key).digest()
-        now = time.monotonic()
-        kept = self._found.get((key, share_id))
-        if kept is not None and kept[0] > now:
-            return kept[1]
+        key = (hashlib.sha256(api_key).digest(), share_id)
+        kept = self._found.get(key)
+        if kept is not None:
+            return dict(kept)
         found = await call.get(f"/shares/{share_id}")
         if found.status != 200:
             return found
-        self._found[(key, share_id)] = (now + self.ttl_s, found.json)
-        self._found.move_to_end((key, share_id))
-        while len(self._found) > self.size:
-            self._found.popitem(last=False)
+        self._found.put(key, found.json)
         return dict(found.json)
 
 

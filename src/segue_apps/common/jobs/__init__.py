@@ -49,7 +49,7 @@ death between the work and the record, or a pause longer than the lease.
 from segue_apps.common.jobs.backoff import Backoff
 from segue_apps.common.jobs.context import Handler, JobCancelled, JobContext, JobFailed
 from segue_apps.common.jobs.job import JSON, Job
-from segue_apps.common.jobs.ops import LEASE_EXPIRED
+from segue_apps.common.jobs.ops import LEASE_EXPIRED, Claimant
 from segue_apps.common.jobs.queue import JobQueue
 from segue_apps.common.jobs.table import (
     CANCELLED,
@@ -78,6 +78,7 @@ __all__ = [
     "SUCCEEDED",
     "TIMED_OUT",
     "Backoff",
+    "Claimant",
     "Handler",
     "Job",
     "JobCancelled",

@@ -70,6 +70,13 @@ class Job:
             updated_at=m["updated_at"],
         )
 
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Job:
+        """Build a job from the values of every column, as inserted (JSON still encoded)."""
+        json_columns = ("payload", "progress", "result", "error")
+        decoded = {name: loads(values[name]) for name in json_columns}
+        return cls(**{**values, **decoded})
+
 
 def dumps(value: JSON) -> str:
     """``value`` as JSON text (what the payload, progress, result and error columns hold)."""

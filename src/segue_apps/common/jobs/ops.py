@@ -16,7 +16,7 @@ expired and was taken over can no longer touch the job.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +32,14 @@ UNCHANGED: Any = object()
 """The default of :func:`renew`'s ``progress``: leave the recorded progress as it is."""
 
 
+class Claimant(NamedTuple):
+    """A worker taking a job as it is enqueued (see :meth:`Worker.reserve
+    <segue_apps.common.jobs.Worker.reserve>`)."""
+
+    worker: str
+    lease_ms: int
+
+
 def enqueue(
     conn: Connection,
     table: sa.Table,
@@ -43,8 +51,15 @@ def enqueue(
     run_after: int | None = None,
     max_attempts: int = 3,
     dedupe_key: str | None = None,
+    claimant: Claimant | None = None,
 ) -> Job:
     """Insert a queued job and return it; for a known ``dedupe_key``, return that job.
+
+    With a ``claimant`` (and no ``dedupe_key`` or ``run_after``) the job is inserted
+    already claimed by it, as if its first claim had happened in the same transaction:
+    ``running``, attempt 1, leased for ``claimant.lease_ms``. The claimant's worker then
+    runs it without a claim of its own (and, should that worker die first, the lease
+    expires and any worker takes the job again).
 
     ``run_after`` (ms since the epoch) defaults to ``now``. A dedupe key is unique for the
     life of the row, finished or not: enqueueing ``schedule:<id>:<due time>`` from every
@@ -56,45 +71,55 @@ def enqueue(
         raise ValueError("a job needs a kind")
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+    if claimant is not None and (dedupe_key is not None or run_after is not None):
+        raise ValueError("a job enqueued claimed takes neither a dedupe key nor a delay")
     values = {
         "id": new_id(),
         "kind": kind,
         "tenant": tenant,
         "payload": dumps(payload),
-        "status": QUEUED,
-        "attempts": 0,
+        "status": QUEUED if claimant is None else RUNNING,
+        "attempts": 0 if claimant is None else 1,
         "max_attempts": max_attempts,
         "run_after": now if run_after is None else run_after,
+        "lease_until": None if claimant is None else now + claimant.lease_ms,
+        "worker": None if claimant is None else claimant.worker,
         "cancel_requested": False,
+        "progress": None,
+        "result": None,
+        "error": None,
         "dedupe_key": dedupe_key,
         "created_at": now,
         "updated_at": now,
     }
-    if dedupe_key is None:
-        return Job.from_row(conn.execute(table.insert().values(values).returning(*table.c)).one())
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
-        .returning(*table.c)
-    )
-    row = conn.execute(statement).first()
+    built = _statements(conn, table)
+    if dedupe_key is None:  # every value is ours: no need to read the row back
+        conn.execute(built.insert, values)
+        return Job.from_values(values)
+    row = conn.execute(built.insert_once, values).first()
     if row is None:  # the key is known: the first enqueue's job (committed, or ours to wait on)
-        row = conn.execute(sa.select(table).where(table.c.dedupe_key == dedupe_key)).one()
+        row = conn.execute(built.by_dedupe_key, {"p_dedupe_key": dedupe_key}).one()
     return Job.from_row(row)
 
 
 class _Statements:
-    """The claim, renew and completion statements of one jobs table, built once.
+    """The insert, claim, renew and completion statements of one jobs table, built once.
 
     Building a Core statement on each call (coercing every clause) cost more CPU than
     running it: these take their values as bound parameters instead, so a call skips the
     building and finds the compiled form in SQLAlchemy's statement cache.
     """
 
-    def __init__(self, table: sa.Table, skip_locked: bool) -> None:
+    def __init__(self, table: sa.Table, dialect: str) -> None:
         c = table.c
+        self.insert = table.insert()
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.insert_once = (
+            insert(table).on_conflict_do_nothing(index_elements=[c.dedupe_key]).returning(*c)
+        )
+        self.by_dedupe_key = sa.select(table).where(
+            c.dedupe_key == sa.bindparam("p_dedupe_key", type_=c.dedupe_key.type)
+        )
         now = sa.bindparam("p_now", type_=sa.BigInteger())
         due = sa.or_(
             sa.and_(c.status == QUEUED, c.run_after <= now),
@@ -106,7 +131,7 @@ class _Statements:
             .order_by(c.run_after)
             .limit(sa.bindparam("p_limit", type_=sa.Integer()))
         )
-        if skip_locked:  # PostgreSQL: pass over the rows a concurrent claim holds
+        if dialect == "postgresql":  # PostgreSQL: pass over the rows a concurrent claim holds
             ids = ids.with_for_update(skip_locked=True)
         # Only an expired running job can be flagged or out of attempts: a queued one is
         # cancelled at once, and fail() queues a job again only while it has attempts left.
@@ -176,7 +201,7 @@ def _statements(conn: Connection, table: sa.Table) -> _Statements:
     key = (table, conn.dialect.name)
     found = _built.get(key)
     if found is None:
-        found = _built[key] = _Statements(table, skip_locked=key[1] == "postgresql")
+        found = _built[key] = _Statements(table, key[1])
     return found
 
 

@@ -11,11 +11,16 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import NamedTuple
 
+from sqlalchemy.engine import Connection
+
 from segue_apps.common.ids import new_id
+from segue_apps.common.jobs import ops
 from segue_apps.common.jobs.backoff import Backoff
 from segue_apps.common.jobs.context import Handler, JobCancelled, JobContext, JobFailed
 from segue_apps.common.jobs.job import JSON, Job, dumps
+from segue_apps.common.jobs.ops import Claimant
 from segue_apps.common.jobs.queue import JobQueue
+from segue_apps.common.jobs.table import RUNNING
 
 TIMED_OUT = "timed_out"
 """The error code of a job whose handler ran over its kind's time limit."""
@@ -38,7 +43,10 @@ class Worker:
     :meth:`stop`). It claims due jobs in batches, renews each lease every third of
     ``lease_ms`` while its handler runs, and records the outcome. When nothing is due it
     polls every ``poll_ms``, doubling up to ``max_poll_ms`` while the queue stays empty;
-    :meth:`wake` makes it poll at once (after an enqueue in this process).
+    :meth:`wake` makes it poll after ``gather_ms`` (after an enqueue in this process), so
+    that jobs enqueued together are claimed together. Outcomes of jobs that finish together
+    are recorded in one transaction: claims and outcomes are write transactions, and
+    one per job would cost more than running a short job.
 
     Args:
         queue: the service's queue.
@@ -48,6 +56,7 @@ class Worker:
             again this long after its last renewal.
         poll_ms: the wait between polls after the queue was found empty.
         max_poll_ms: the longest wait between polls.
+        gather_ms: how long a woken worker waits for more enqueues before it claims.
         backoff: the wait before a job whose handler raised is tried again.
         time_limits_ms: per kind, how long one attempt may run (loop time, not ``clock``);
             past it the job fails with :data:`TIMED_OUT`, without retry.
@@ -75,6 +84,7 @@ class Worker:
         time_limits_ms: Mapping[str, int] | None = None,
         grace_ms: int = 10_000,
         name: str | None = None,
+        gather_ms: int = 2,
     ) -> None:
         if not handlers or concurrency < 1 or lease_ms < 3 or not 0 < poll_ms <= max_poll_ms:
             raise ValueError("a worker needs handlers, concurrency >= 1, lease_ms >= 3 and "
@@ -91,6 +101,7 @@ class Worker:
         self.backoff = backoff
         self.time_limits_ms = dict(time_limits_ms or {})
         self.grace_ms = grace_ms
+        self.gather_ms = gather_ms
         self.name = name or f"{socket.gethostname()[:80]}:{os.getpid()}:{new_id(8)}"
         self._kinds = sorted(self.handlers)
         self._refill = max(1, concurrency // 4)
@@ -99,6 +110,9 @@ class Worker:
         self._slot_freed = asyncio.Event()  # a job finished while every slot was taken
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._outcomes: list[tuple[Job, _Outcome]] = []  # to record in the next transaction
+        self._recorder: asyncio.Task[None] | None = None
+        self._reserved = 0  # slots promised to jobs being enqueued claimed (reserve())
 
     async def __aenter__(self) -> Worker:
         await self.start()
@@ -138,10 +152,35 @@ class Worker:
         """Poll for jobs now rather than at the next poll."""
         self._wakeup.set()
 
+    def reserve(self) -> Claimant | None:
+        """Reserve a slot for a job this process is about to enqueue, or None when every
+        slot is taken (or the worker is stopping).
+
+        Pass the claimant to :func:`~segue_apps.common.jobs.ops.enqueue` so the job is
+        inserted already claimed, then hand the job to :meth:`adopt`; or call
+        :meth:`adopt` with None to give the slot back (the transaction failed). The job
+        skips the queue: no claim transaction, no wait for a poll.
+        """
+        if self._stopping or self.concurrency - len(self._running) - self._reserved < 1:
+            return None
+        self._reserved += 1
+        return Claimant(self.name, self.lease_ms)
+
+    def adopt(self, job: Job | None) -> None:
+        """Run ``job``, enqueued claimed by this worker's :meth:`reserve`; None gives the
+        reserved slot back."""
+        self._reserved -= 1
+        if job is None or job.worker != self.name or job.status != RUNNING or self._stopping:
+            self._slot_freed.set()  # (stopping: the job is left to its lease's expiry)
+            return
+        task = asyncio.create_task(self._execute(job), name=f"job {job.kind} {job.id}")
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
     async def _poll(self) -> None:
         idle_ms, backlog = self.poll_ms, False
         while not self._stopping:
-            free = self.concurrency - len(self._running)
+            free = self.concurrency - len(self._running) - self._reserved
             # With jobs waiting, claim once a quarter of the slots are free rather than once
             # per finished job: a claim is a write transaction (a commit to wait for).
             if free == 0 or (backlog and free < self._refill):
@@ -163,6 +202,8 @@ class Worker:
                 async with asyncio.timeout(idle_ms / 1000):
                     woken = await self._wakeup.wait()
             idle_ms = self.poll_ms if claimed or woken else min(idle_ms * 2, self.max_poll_ms)
+            if woken and not self._stopping:
+                await asyncio.sleep(self.gather_ms / 1000)
 
     async def _claim(self, limit: int) -> list[Job]:
         try:
@@ -187,13 +228,38 @@ class Worker:
             renewer.cancel()
             handler.cancel()
             await asyncio.wait({renewer, handler})
+        self._outcomes.append((job, outcome))
+        if self._recorder is None:
+            self._recorder = asyncio.create_task(self._record())
+        await asyncio.shield(self._recorder)
+
+    async def _record(self) -> None:
+        """Record every waiting outcome, one transaction per batch, until none is left.
+
+        The jobs whose outcomes arrive while a batch is written make the next batch. A
+        batch that fails is unrecorded: its jobs run again once their leases expire.
+        """
         try:
+            while self._outcomes:
+                await asyncio.sleep(0)  # let the jobs finishing in this same turn join
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    await self.queue.db.run(self._record_batch, batch, write=True)
+                except Exception:
+                    ids = ", ".join(job.id for job, _ in batch)
+                    _log.warning("worker %s could not record jobs %s", self.name, ids,
+                                 exc_info=True)  # fmt: skip
+        finally:
+            self._recorder = None
+
+    def _record_batch(self, conn: Connection, batch: list[tuple[Job, _Outcome]]) -> None:
+        now, table = self.queue.clock(), self.queue.table
+        for job, outcome in batch:
             if outcome.error is None:
-                await self.queue.succeed(job, outcome.result)
+                ops.succeed(conn, table, job, outcome.result, now=now)
             else:
-                await self.queue.fail(job, outcome.error, retry_in_ms=outcome.retry_in_ms)
-        except Exception:  # unrecorded: the job runs again once its lease expires
-            _log.warning("worker %s could not record job %s", self.name, job.id, exc_info=True)
+                ops.fail(conn, table, job, outcome.error, now=now,
+                         retry_in_ms=outcome.retry_in_ms)  # fmt: skip
 
     async def _outcome(
         self, job: Job, context: JobContext, handler: asyncio.Task[JSON]

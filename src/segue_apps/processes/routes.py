@@ -24,6 +24,7 @@ from segue_apps.common.jobs import (
 from segue_apps.common.jobs import TIMED_OUT as JOB_TIMED_OUT
 from segue_apps.common.jobs.job import loads
 from segue_apps.common.responses import JSONResponse
+from segue_apps.common.ttl import TTLCache
 from segue_apps.processes import store
 from segue_apps.processes.auth import ApiKey, CallerDep, authenticate
 from segue_apps.processes.errors import error_body
@@ -130,14 +131,22 @@ def _inputs(body: RunIn) -> list[dict[str, Any]]:
     return [{"name": item.name, "value": item.value} for item in body.inputs]
 
 
+KNOWN_PROCESSES: TTLCache[tuple[str, str], Any] = TTLCache(ttl_s=60.0, size=4096)
+"""``(org, process id)`` → the process's row, for processes this process ran a run of.
+
+Exact: a process row never changes once made (``segue bootstrap`` only adds them), so a
+run's create reads it once a minute rather than in every transaction."""
+
+
 @router.post("/runs", response_model=Run, status_code=201, tags=["Runs"])
 async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Response:
     """Start a run of a process; it answers at once with ``status: "Created"``."""
     inputs = _inputs(body)
     org = caller.org_id
+    known = KNOWN_PROCESSES.get((org, body.process_id))
 
     def create(conn: Any) -> Any:
-        process = store.get_process(conn, org, body.process_id)
+        process = known or store.get_process(conn, org, body.process_id)
         if process is None or process.agent_id != body.agent_id:  # which one is unknown?
             raise not_found("Process" if store.agent_exists(conn, org, body.agent_id) else "Agent")
         try:
@@ -147,15 +156,18 @@ async def create_run(request: Request, body: RunIn, caller: CallerDep) -> Respon
         except ValueError as waiting:
             message = f"File {waiting.args[0]!r} was never uploaded"
             raise APIError(400, "BAD_REQUEST", message) from None
-        return store.create_run(
+        made = store.create_run(
             conn, org, process, body.name, body.stage, inputs, attached, caller.now, claimant
         )
+        return (*made, process)
 
     worker: Worker = request.app.state.worker
     claimant = worker.reserve()  # this process runs it now: no claim, no wait for a poll
     job = None
     try:
-        row, job = await caller.db.run(create, write=True)
+        row, job, process = await caller.db.run(create, write=True)
+        if known is None:
+            KNOWN_PROCESSES.put((org, body.process_id), process)
     finally:
         if claimant is not None:
             worker.adopt(job)

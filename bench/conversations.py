@@ -50,6 +50,7 @@ from _servers import (
     launch,
     process_log,
     segue_cmd,
+    speed_gauge_s,
     stop,
     wait_ready,
 )
@@ -858,6 +859,7 @@ def main(argv: list[str] | None = None) -> int:
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            "speed_gauge_s": speed_gauge_s(),
             "sqlite": sqlite3.sqlite_version,
             "wrk": f"wrk -t1 -c{args.connections} -d{args.seconds}s --latency (Lua script)",
             "serial_wrk": f"wrk -t1 -c1 -d{args.seconds}s --latency",

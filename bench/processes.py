@@ -48,7 +48,17 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from _servers import HOST, BenchError, Process, free_port, launch, process_log, segue_cmd, stop
+from _servers import (
+    HOST,
+    BenchError,
+    Process,
+    free_port,
+    launch,
+    process_log,
+    segue_cmd,
+    speed_gauge_s,
+    stop,
+)
 from _servers import wait_ready as wait_answering
 
 BENCH = Path(__file__).resolve().parent
@@ -432,7 +442,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "processes",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "speed_gauge_s": speed_gauge_s(),
+        },
         "setup": {
             "server": "segue serve processes --workers N on 127.0.0.1, PostgreSQL, "
             "the built-in echo executor",

@@ -41,7 +41,17 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from _servers import HOST, BenchError, Process, free_port, launch, segue_cmd, stop, wait_ready
+from _servers import (
+    HOST,
+    BenchError,
+    Process,
+    free_port,
+    launch,
+    segue_cmd,
+    speed_gauge_s,
+    stop,
+    wait_ready,
+)
 from segue.tooling import ServiceOptions
 from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
@@ -229,7 +239,11 @@ async def run(args: argparse.Namespace) -> int:
     poll = await poll_latency(args.db, args.in_flight, args.seconds, args.pollers)
     results = {
         "command": "bench/runs.py " + " ".join(sys.argv[1:]),
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "speed_gauge_s": speed_gauge_s(),
+        },
         "throughput": passes,
         "poll": poll,
         "targets": {"runs_per_s_4_workers": TARGET_RUNS_PER_S, "poll_p99_ms": TARGET_POLL_P99_MS},

@@ -50,6 +50,7 @@ from _servers import (
     launch,
     process_log,
     segue_cmd,
+    speed_gauge_s,
     stop,
     wait_ready,
 )
@@ -676,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "speed_gauge_s": speed_gauge_s(),
         "load_average_after": os.getloadavg(),
         "versions": {n: package_version(n) for n in ("uvicorn", "fastapi", "sqlalchemy", "httpx")},
         "elapsed_s": round(time.monotonic() - started, 1),

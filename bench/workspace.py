@@ -53,6 +53,7 @@ from _servers import (
     launch,
     process_log,
     segue_cmd,
+    speed_gauge_s,
     stop,
 )
 
@@ -377,7 +378,11 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "benchmark": "workspace",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "speed_gauge_s": speed_gauge_s(),
+        },
         "setup": {
             "rows_seeded": args.rows,
             "rows_after": final_rows,

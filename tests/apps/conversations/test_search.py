@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from segue_apps.common.migrate import alembic_config
+from segue_apps.common.ttl import TTLCache
 from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE
 from segue_apps.conversations.migrations.versions.v0003_message_search_keys import FILL
 from segue_apps.conversations.store import search as store
@@ -162,6 +163,29 @@ async def test_search_plans_agree(env, api, create, monkeypatch):
     assert snippets[made[9]] == "Kubernetes title"
     assert snippets[made[0]] == "run KUBERNETES job 0"
     assert snippets[made[8]] == "again kubernetes 8"
+
+
+class _EveryWordCommon(TTLCache[tuple[str, str, int], bool]):
+    def get(self, key: tuple[str, str, int]) -> bool | None:
+        return True
+
+
+async def test_search_remembered_common_words_give_the_same_pages(env, api, create, monkeypatch):
+    """A word wrongly remembered as common (the walk first, no probe) gives the same pages
+    and snippets as the probe's choice, including where the walk's budget runs out."""
+    made = []
+    for i in range(7):
+        messages = [{"role": "user", "content": f"filler {i}"}]
+        if i % 2 == 0:
+            messages.append({"role": "user", "content": f"rare quokka {i}"})
+        made.append((await create(api, title=f"chat {i}", messages=messages))["conversation_id"])
+        env.clock.advance(1)
+    monkeypatch.setattr(store, "WALK_BUDGET", 1)
+    probed = await _walk_pages(api, "quokka", limit=2)
+    monkeypatch.setattr(store, "COMMON_WORDS", _EveryWordCommon(ttl_s=60, size=1))
+    assert await _walk_pages(api, "quokka", limit=2) == probed
+    assert [made.index(cid) for cid, _ in probed[0]] == [6, 4, 2, 0]
+    assert dict(probed[0])[made[4]] == "rare quokka 4"
 
 
 def _index_entries(path: str) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,6 +16,7 @@ from segue_apps.common.clock import Clock, ms_clock, now_ms
 from segue_apps.common.db import Database, create_database
 from segue_apps.common.keys import DISPLAY_PREFIX_LENGTH
 from segue_apps.common.migrate import upgrade
+from segue_apps.common.service import Versioned
 from segue_apps.conversations.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.conversations.auth import KEYS
 from segue_apps.conversations.guide import SCENARIOS
@@ -58,15 +58,8 @@ async def bootstrap(options: ServiceOptions, *, clock: Clock = now_ms) -> dict[s
     }
 
 
-def versioned(
-    newest: ASGIApp,
-    *,
-    deprecated_at: datetime | None = None,
-    sunset_at: datetime | None = None,
-    clock: Callable[[], int] = now_ms,
-) -> Segue:
-    """v2 as implemented plus v1 as declared in ``versions.py``."""
-    return Segue(newest, versions(deprecated_at, sunset_at), clock=ms_clock(clock))
+versioned = Versioned(versions)
+"""v2 as implemented plus v1 as declared in ``versions.py``."""
 
 
 def with_usage(
@@ -96,9 +89,7 @@ def create_service_app(options: ServiceOptions, *, clock: Clock = now_ms) -> ASG
     pass a fixed one.
     """
     newest = create_newest_app(options, clock=clock)
-    api = versioned(
-        newest, deprecated_at=options.v1_deprecated, sunset_at=options.v1_sunset, clock=clock
-    )
+    api = versioned.serve(newest, options, clock=clock)
     return with_usage(api, newest, options.db_url, clock=clock)
 
 

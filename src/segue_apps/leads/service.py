@@ -5,17 +5,16 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 
-from segue import Segue
 from segue.tooling import ServiceFlag, ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
-from segue_apps.common.clock import ms_clock, now_ms
+from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
 from segue_apps.common.migrate import upgrade
+from segue_apps.common.service import Versioned, positive
 from segue_apps.leads import plans
 from segue_apps.leads.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.leads.auth import new_key
@@ -26,13 +25,6 @@ from segue_apps.leads.store import users
 from segue_apps.leads.versions import versions
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/leads.db"
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"want a positive integer, got {text}")
-    return value
 
 
 def _count(text: str) -> int:
@@ -60,18 +52,18 @@ SERVE_FLAGS = (
         "allow-private-webhooks", "deliver webhooks to loopback and private addresses", switch=True
     ),
     ServiceFlag(
-        "webhook-retry-cap-ms", "longest wait between two delivery attempts", _positive, "MS"
+        "webhook-retry-cap-ms", "longest wait between two delivery attempts", positive, "MS"
     ),
     ServiceFlag(
-        "webhook-retry-base-ms", "wait after a delivery's first failure (1000)", _positive, "MS"
+        "webhook-retry-base-ms", "wait after a delivery's first failure (1000)", positive, "MS"
     ),
     ServiceFlag(
         "profile-source", "base URL of an HTTP profile source (default: built-in)", metavar="URL"
     ),
-    ServiceFlag("lease-ms", "how long a dead server holds a stream run", _positive, "MS"),
-    ServiceFlag("poll-ms", "how often an idle worker looks for runs", _positive, "MS"),
-    ServiceFlag("schedule-poll-ms", "how often scheduled syncs are looked for", _positive, "MS"),
-    ServiceFlag("concurrency", "stream runs one process executes at once", _positive, "N"),
+    ServiceFlag("lease-ms", "how long a dead server holds a stream run", positive, "MS"),
+    ServiceFlag("poll-ms", "how often an idle worker looks for runs", positive, "MS"),
+    ServiceFlag("schedule-poll-ms", "how often scheduled syncs are looked for", positive, "MS"),
+    ServiceFlag("concurrency", "stream runs one process executes at once", positive, "N"),
 )
 """`segue serve leads`' own flags."""
 BOOTSTRAP_FLAGS = (
@@ -139,26 +131,13 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
         await db.dispose()
 
 
-def versioned(
-    newest: ASGIApp,
-    *,
-    deprecated_at: datetime | None = None,
-    sunset_at: datetime | None = None,
-    clock: Callable[[], int] = now_ms,
-) -> Segue:
-    """v2 as implemented plus v1 as declared in ``versions.py``."""
-    return Segue(
-        newest, versions(deprecated_at, sunset_at), error_body=error_body, clock=ms_clock(clock)
-    )
+versioned = Versioned(versions, error_body)
+"""v2 as implemented plus v1 as declared in ``versions.py``."""
 
 
 def create_service_app(options: ServiceOptions) -> ASGIApp:
     """The whole service, every version, as `segue serve leads` runs it."""
-    return versioned(
-        create_newest_app(options),
-        deprecated_at=options.v1_deprecated,
-        sunset_at=options.v1_sunset,
-    )
+    return versioned.serve(create_newest_app(options), options)
 
 
 SERVICE = ServiceSpec(

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
-from segue import Segue
 from segue.tooling import ServiceFlag, ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
-from segue_apps.common.clock import ms_clock, now_ms
+from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
 from segue_apps.common.migrate import upgrade
+from segue_apps.common.service import Versioned, positive
 from segue_apps.processes import store
 from segue_apps.processes.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.processes.errors import error_body
@@ -28,26 +26,19 @@ from segue_apps.processes.versions import versions
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/processes.db"
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"want a positive integer, got {text}")
-    return value
-
-
 def _bucket_url(text: str) -> str:
     parse_bucket_url(text)  # refused at the command line, not at the first upload
     return text
 
 
 SERVE_FLAGS = (
-    ServiceFlag("upload-ttl", "seconds an upload URL stays valid (300)", _positive, "SECONDS"),
+    ServiceFlag("upload-ttl", "seconds an upload URL stays valid (300)", positive, "SECONDS"),
     ServiceFlag("upload-dir", "directory of uploaded files (next to a SQLite file)", metavar="DIR"),
-    ServiceFlag("max-upload-bytes", "largest file an upload URL takes", _positive, "BYTES"),
-    ServiceFlag("run-time-limit-ms", "a run's wall-clock ceiling, then TimedOut", _positive, "MS"),
-    ServiceFlag("lease-ms", "how long a dead worker holds a run", _positive, "MS"),
-    ServiceFlag("poll-ms", "how often an idle worker looks for runs", _positive, "MS"),
-    ServiceFlag("concurrency", "runs one process executes at once", _positive, "N"),
+    ServiceFlag("max-upload-bytes", "largest file an upload URL takes", positive, "BYTES"),
+    ServiceFlag("run-time-limit-ms", "a run's wall-clock ceiling, then TimedOut", positive, "MS"),
+    ServiceFlag("lease-ms", "how long a dead worker holds a run", positive, "MS"),
+    ServiceFlag("poll-ms", "how often an idle worker looks for runs", positive, "MS"),
+    ServiceFlag("concurrency", "runs one process executes at once", positive, "N"),
     ServiceFlag("executors", "module:NAME, executors laid over the built-in one", metavar="REF"),
     ServiceFlag(
         "bucket-url",
@@ -124,26 +115,13 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
         await db.dispose()
 
 
-def versioned(
-    newest: ASGIApp,
-    *,
-    deprecated_at: datetime | None = None,
-    sunset_at: datetime | None = None,
-    clock: Callable[[], int] = now_ms,
-) -> Segue:
-    """v2 as implemented plus v1 as declared in ``versions.py``."""
-    return Segue(
-        newest, versions(deprecated_at, sunset_at), error_body=error_body, clock=ms_clock(clock)
-    )
+versioned = Versioned(versions, error_body)
+"""v2 as implemented plus v1 as declared in ``versions.py``."""
 
 
 def create_service_app(options: ServiceOptions) -> ASGIApp:
     """The whole service, every version, as `segue serve processes` runs it."""
-    return versioned(
-        create_newest_app(options),
-        deprecated_at=options.v1_deprecated,
-        sunset_at=options.v1_sunset,
-    )
+    return versioned.serve(create_newest_app(options), options)
 
 
 SERVICE = ServiceSpec(

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
 
-from segue import Segue
 from segue.tooling import ServiceFlag, ServiceOptions, ServiceSpec
 from segue.types import ASGIApp
-from segue_apps.common.clock import ms_clock, now_ms
+from segue_apps.common.clock import now_ms
 from segue_apps.common.db import create_database
 from segue_apps.common.ids import new_id
 from segue_apps.common.migrate import upgrade
+from segue_apps.common.service import Versioned, positive
 from segue_apps.workspace.app import MIGRATIONS, VERSION_TABLE, create_app
 from segue_apps.workspace.cells import scalar
 from segue_apps.workspace.errors import error_body
@@ -50,13 +48,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise ValueError(f"want a positive integer, got {text}")
-    return value
-
-
 def _runner(text: str) -> str:
     if text not in ("builtin", "openai"):
         raise ValueError(f"want builtin or openai, got {text}")
@@ -78,13 +69,13 @@ SERVE_FLAGS = (
     ServiceFlag("runner-stream", "openai runner: ask for streamed (SSE) answers", switch=True),
     ServiceFlag("runner-retries", "openai runner: retries of a 429/5xx (3)", _count, "N"),
     ServiceFlag(
-        "run-timeout-ms", "a run's wall-clock ceiling (20 min), then timed_out", _positive, "MS"
+        "run-timeout-ms", "a run's wall-clock ceiling (20 min), then timed_out", positive, "MS"
     ),
-    ServiceFlag("lease-ms", "how long a dead worker holds a run (15000)", _positive, "MS"),
-    ServiceFlag("poll-ms", "how often an idle worker looks for runs (100)", _positive, "MS"),
-    ServiceFlag("concurrency", "runs one process works on at once (32)", _positive, "N"),
+    ServiceFlag("lease-ms", "how long a dead worker holds a run (15000)", positive, "MS"),
+    ServiceFlag("poll-ms", "how often an idle worker looks for runs (100)", positive, "MS"),
+    ServiceFlag("concurrency", "runs one process works on at once (32)", positive, "N"),
     ServiceFlag(
-        "schedule-poll-ms", "how often due schedules are looked for (1000)", _positive, "MS"
+        "schedule-poll-ms", "how often due schedules are looked for (1000)", positive, "MS"
     ),
     ServiceFlag(
         "schedule-min-interval-s", "shortest cron interval allowed (300)", _count, "SECONDS"
@@ -173,29 +164,13 @@ async def bootstrap(options: ServiceOptions) -> dict[str, Any]:
     }
 
 
-def versioned(
-    newest: ASGIApp,
-    *,
-    deprecated_at: datetime | None = None,
-    sunset_at: datetime | None = None,
-    clock: Callable[[], int] = now_ms,
-) -> Segue:
-    """v2 as implemented plus v1 as declared in ``versions.py`` (no v1 dates by default)."""
-    return Segue(
-        newest,
-        versions(deprecated_at, sunset_at),
-        error_body=error_body,
-        clock=ms_clock(clock),
-    )
+versioned = Versioned(versions, error_body)
+"""v2 as implemented plus v1 as declared in ``versions.py`` (no v1 dates by default)."""
 
 
 def create_service_app(options: ServiceOptions) -> ASGIApp:
     """The whole service, every version, as `segue serve workspace` runs it."""
-    return versioned(
-        create_newest_app(options),
-        deprecated_at=options.v1_deprecated,
-        sunset_at=options.v1_sunset,
-    )
+    return versioned.serve(create_newest_app(options), options)
 
 
 SERVICE = ServiceSpec(

@@ -165,14 +165,17 @@ async def test_search_plans_agree(env, api, create, monkeypatch):
     assert snippets[made[8]] == "again kubernetes 8"
 
 
-class _EveryWordCommon(TTLCache[tuple[str, str, int], bool]):
+class _EveryWordWalkFirst(TTLCache[tuple[str, str, int], bool]):
     def get(self, key: tuple[str, str, int]) -> bool | None:
         return True
 
 
-async def test_search_remembered_common_words_give_the_same_pages(env, api, create, monkeypatch):
-    """A word wrongly remembered as common (the walk first, no probe) gives the same pages
-    and snippets as the probe's choice, including where the walk's budget runs out."""
+async def test_search_words_remembered_walk_first_give_the_same_pages(
+    env, api, create, monkeypatch
+):
+    """A word remembered as walk-first (no probe) gives the same pages and snippets as the
+    probe's choice, including where the walk's budget runs out; a costly probe (SQLite)
+    is what makes a rare word walk-first."""
     made = []
     for i in range(7):
         messages = [{"role": "user", "content": f"filler {i}"}]
@@ -181,11 +184,20 @@ async def test_search_remembered_common_words_give_the_same_pages(env, api, crea
         made.append((await create(api, title=f"chat {i}", messages=messages))["conversation_id"])
         env.clock.advance(1)
     monkeypatch.setattr(store, "WALK_BUDGET", 1)
+    remembered = TTLCache[tuple[str, str, int], bool](ttl_s=60, size=16)
+    monkeypatch.setattr(store, "WALK_FIRST", remembered)
     probed = await _walk_pages(api, "quokka", limit=2)
-    monkeypatch.setattr(store, "COMMON_WORDS", _EveryWordCommon(ttl_s=60, size=1))
-    assert await _walk_pages(api, "quokka", limit=2) == probed
     assert [made.index(cid) for cid, _ in probed[0]] == [6, 4, 2, 0]
     assert dict(probed[0])[made[4]] == "rare quokka 4"
+    sqlite = env.db_url.startswith("sqlite")  # PostgreSQL has no probe: it walks first
+    if sqlite:
+        assert not remembered._entries  # rare and cheap to find: the index serves it
+    monkeypatch.setattr(store, "PROBE_COSTLY_S", -1.0)
+    assert await _walk_pages(api, "quokka", limit=2) == probed
+    if sqlite:
+        assert [key[1] for key in remembered._entries] == ["quokka"]
+    monkeypatch.setattr(store, "WALK_FIRST", _EveryWordWalkFirst(ttl_s=60, size=1))
+    assert await _walk_pages(api, "quokka", limit=2) == probed
 
 
 def _index_entries(path: str) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]]]:

@@ -21,11 +21,16 @@ every matching message of a common word:
   The walk reads each kept conversation's first matching message as it goes (the snippet
   needs it), so the page's messages are read once.
 
-Both plans give the same page, so the choice only moves cost: a word found common is
-remembered (:data:`COMMON_WORDS`, per process, a minute) and its next searches skip the
-probe, which for a common word costs more than the walk itself (0.9 of 1.5 ms for a word
-in 20,000 of 1M messages). Whether a word is common depends on the whole index, which a
-minute of appends barely moves.
+Both plans give the same page, so the choice only moves cost, and a word the walk serves
+better is remembered (:data:`WALK_FIRST`, per process, a minute): its next searches skip
+the probe and walk first. Such a word is either common (the probe reached its cap; the
+probe then cost more than the walk itself, 0.9 of 1.5 ms for a word in 20,000 of 1M
+messages) or costly to find through the index: a trigram phrase costs in proportion to
+its most selective trigram, not to its matches, so a rare phrase of common words
+(``retry timeout`` where both words are in half the messages) scans half the index in
+the probe and again in the indexed plan (16 ms at 30,000 messages, growing with them),
+where the walk finds a page in well under a millisecond. Both depend on the whole index,
+which a minute of appends barely moves.
 
 SQLite: the index is the FTS5 ``trigram`` tables (see the migrations); a quoted phrase
 query is a substring match that folds case for all of Unicode. A message's FTS rowid is
@@ -48,6 +53,7 @@ goes first with :data:`PG_WALK_BUDGET`, about 6 ms wasted on a rare word.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,8 +72,12 @@ WALK_BUDGET = 10
 (0: never walk, except SQLite queries too short for the trigram index)."""
 PG_WALK_BUDGET = 2
 """The same on PostgreSQL, where the walk runs without a probe (see ``_Plans.probe``)."""
-COMMON_WORDS: TTLCache[tuple[str, str, int], bool] = TTLCache(ttl_s=60, size=4096)
-"""(database, query, :data:`PROBE_CAP`) of queries whose probe reached the cap."""
+PROBE_COSTLY_S = 0.002
+"""CPU seconds of a probe from which its word is searched walk-first (it is costly to find
+through the index); a walk of :data:`WALK_BUDGET` rows per page costs about this much on
+the benchmark's conversations of ~100 messages."""
+WALK_FIRST: TTLCache[tuple[str, str, int], bool] = TTLCache(ttl_s=60, size=4096)
+"""(database, query, :data:`PROBE_CAP`) of queries whose probe reached the cap or was costly."""
 
 _COLUMNS = "c.id, c.title, c.message_count, c.created_at, c.updated_at"
 _ORDER = "ORDER BY c.updated_at DESC, c.id DESC"
@@ -303,15 +313,16 @@ def _hits(
     if budget == 0:  # the walk turned off
         return _indexed(conn, plans, after, params, want)
     word = (str(conn.engine.url), plans.query, PROBE_CAP)
-    known_common = COMMON_WORDS.get(word) is not None
-    probe = plans.probe(after, count=not known_common)
+    walk_first = WALK_FIRST.get(word) is not None
+    probe = plans.probe(after, count=not walk_first)
+    started = time.thread_time()  # SQLite runs the probe on this thread
     matches, bound_ms, bound_id = conn.execute(
         probe, params | {"cap": PROBE_CAP, "skip": budget - 1}
     ).one()
+    if not walk_first and (matches >= PROBE_CAP or time.thread_time() - started > PROBE_COSTLY_S):
+        WALK_FIRST.put(word, True)
     if matches < PROBE_CAP:
         return _indexed(conn, plans, after, params, want)
-    if not known_common:
-        COMMON_WORDS.put(word, True)
     walk = params | {"limit": want}
     if bound_ms is None:  # the budget covers every remaining conversation
         return _walked(conn.execute(plans.walk_hits(after, bounded=False), walk).all())

@@ -175,7 +175,7 @@ async def test_search_words_remembered_walk_first_give_the_same_pages(
 ):
     """A word remembered as walk-first (no probe) gives the same pages and snippets as the
     probe's choice, including where the walk's budget runs out; a costly probe (SQLite)
-    is what makes a rare word walk-first."""
+    or indexed plan (PostgreSQL) is what makes a rare word walk-first."""
     made = []
     for i in range(7):
         messages = [{"role": "user", "content": f"filler {i}"}]
@@ -184,6 +184,7 @@ async def test_search_words_remembered_walk_first_give_the_same_pages(
         made.append((await create(api, title=f"chat {i}", messages=messages))["conversation_id"])
         env.clock.advance(1)
     monkeypatch.setattr(store, "WALK_BUDGET", 1)
+    monkeypatch.setattr(store, "PG_WALK_BUDGET", 1)
     remembered = TTLCache[tuple[str, str, int], bool](ttl_s=60, size=16)
     monkeypatch.setattr(store, "WALK_FIRST", remembered)
     probed = await _walk_pages(api, "quokka", limit=2)
@@ -194,8 +195,7 @@ async def test_search_words_remembered_walk_first_give_the_same_pages(
         assert not remembered._entries  # rare and cheap to find: the index serves it
     monkeypatch.setattr(store, "PROBE_COSTLY_S", -1.0)
     assert await _walk_pages(api, "quokka", limit=2) == probed
-    if sqlite:
-        assert [key[1] for key in remembered._entries] == ["quokka"]
+    assert [key[1] for key in remembered._entries] == ["quokka"]
     monkeypatch.setattr(store, "WALK_FIRST", _EveryWordWalkFirst(ttl_s=60, size=1))
     assert await _walk_pages(api, "quokka", limit=2) == probed
 

@@ -48,7 +48,15 @@ of 1-2 characters cannot use the trigram index and always walk.
 PostgreSQL: ``ILIKE '%q%'`` in both plans (``pg_trgm`` GIN indexes serve the indexed plan;
 the walk reads each conversation's messages through the ``(conversation_id, seq)`` index),
 so the plans agree by construction. There is no probe (see ``_Plans.probe``): the walk
-goes first with :data:`PG_WALK_BUDGET`, about 6 ms wasted on a rare word.
+goes first with :data:`PG_WALK_BUDGET`, about 6 ms wasted on a rare word, and a word whose
+indexed plan then took longer than :data:`PROBE_COSTLY_S` walks first with the full
+:data:`WALK_BUDGET` for a minute. The indexed plan runs with sequential scans and nested
+loops off. At tens of thousands of messages the planner priced the trigram index above a
+scan of every message of the project (43,000 messages: 39 ms scanned, 4.5 ms through the
+index for a word in 2 % of them), a scan that grows with the project; and on statistics
+older than a burst of appends it read the project's messages through the project index
+and joined the matches in a nested loop (111 ms at 22,000 messages). Without those two
+plans a search for that word took 5.4 ms on fresh and on stale statistics alike.
 """
 
 from __future__ import annotations
@@ -73,9 +81,10 @@ WALK_BUDGET = 10
 PG_WALK_BUDGET = 2
 """The same on PostgreSQL, where the walk runs without a probe (see ``_Plans.probe``)."""
 PROBE_COSTLY_S = 0.002
-"""CPU seconds of a probe from which its word is searched walk-first (it is costly to find
-through the index); a walk of :data:`WALK_BUDGET` rows per page costs about this much on
-the benchmark's conversations of ~100 messages."""
+"""Seconds of a probe (SQLite, CPU) or of the indexed plan after the walk (PostgreSQL,
+wall clock) from which its word is searched walk-first: it is costly to find through the
+index. A walk of :data:`WALK_BUDGET` rows per page costs about this much on the
+benchmark's conversations of ~100 messages."""
 WALK_FIRST: TTLCache[tuple[str, str, int], bool] = TTLCache(ttl_s=60, size=4096)
 """(database, query, :data:`PROBE_CAP`) of queries whose probe reached the cap or was costly."""
 
@@ -85,6 +94,11 @@ _KEY_BITS = 32
 """A message's FTS rowid on SQLite is ``conversations.pk << _KEY_BITS | seq`` (migration 0003)."""
 
 Row = sa.Row[*tuple[Any, ...]]
+_INDEX_ONLY = sa.text(
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_nestloop', 'off', true)"
+)
+"""PostgreSQL, for the rest of a search's read-only transaction: no scan of every message and
+no nested loop over the matches, whatever the planner's statistics say (see the module)."""
 
 
 def _like_pattern(query: str) -> str:
@@ -179,6 +193,10 @@ class _Plans:
         FTS rowid (with ``recheck``, candidates: see :func:`_indexed`). The project filter is
         written ``+c.project_id``: the unary plus keeps SQLite from driving the query through
         the project index (a scan of the whole project) instead of the matches.
+
+        PostgreSQL: the matching titles and messages of every project through their trigram
+        indexes, joined to this project's conversations; the subqueries name no project so
+        that the trigram indexes are their only access path (see :data:`_INDEX_ONLY`).
         """
         if not self.postgres:
             return sa.text(
@@ -189,11 +207,9 @@ class _Plans:
             )
         return sa.text(
             f"SELECT {_COLUMNS} FROM conversations c WHERE c.id IN ("
-            f"SELECT t.id FROM conversations t WHERE {self._like_on('t.title')} "
-            "AND t.project_id = :project_id UNION "
-            f"SELECT m.conversation_id FROM messages m WHERE {self._like_on('m.content')} "
-            f"AND m.project_id = :project_id) AND c.project_id = :project_id {after} "
-            f"{_ORDER} LIMIT :limit"
+            f"SELECT t.id FROM conversations t WHERE {self._like_on('t.title')} UNION "
+            f"SELECT m.conversation_id FROM messages m WHERE {self._like_on('m.content')}) "
+            f"AND c.project_id = :project_id {after} {_ORDER} LIMIT :limit"
         )
 
     def walk_hits(self, after: str, bounded: bool) -> sa.TextClause:
@@ -272,6 +288,8 @@ def _indexed(
     ``LIKE`` matches, which its first matching message (the snippet's text) tells. A
     dropped candidate (a Kelvin sign or long s matched, rare) makes it read on.
     """
+    if plans.postgres:  # for this read-only transaction only: see the module's docstring
+        conn.execute(_INDEX_ONLY)
     rows = conn.execute(plans.indexed_hits(after), params | {"limit": want}).all()
     if not plans.recheck:
         return list(rows), {}
@@ -309,17 +327,21 @@ def _hits(
         return _walked(
             conn.execute(plans.walk_hits(after, bounded=False), params | {"limit": want}).all()
         )
-    budget = (PG_WALK_BUDGET if plans.postgres else WALK_BUDGET) * want
-    if budget == 0:  # the walk turned off
-        return _indexed(conn, plans, after, params, want)
     word = (str(conn.engine.url), plans.query, PROBE_CAP)
     walk_first = WALK_FIRST.get(word) is not None
+    budget = (PG_WALK_BUDGET if plans.postgres and not walk_first else WALK_BUDGET) * want
+    if budget == 0:  # the walk turned off
+        return _indexed(conn, plans, after, params, want)
     probe = plans.probe(after, count=not walk_first)
     started = time.thread_time()  # SQLite runs the probe on this thread
     matches, bound_ms, bound_id = conn.execute(
         probe, params | {"cap": PROBE_CAP, "skip": budget - 1}
     ).one()
-    if not walk_first and (matches >= PROBE_CAP or time.thread_time() - started > PROBE_COSTLY_S):
+    if (
+        not walk_first
+        and not plans.postgres  # no probe there: the indexed plan's cost tells, below
+        and (matches >= PROBE_CAP or time.thread_time() - started > PROBE_COSTLY_S)
+    ):
         WALK_FIRST.put(word, True)
     if matches < PROBE_CAP:
         return _indexed(conn, plans, after, params, want)
@@ -331,9 +353,12 @@ def _hits(
     if len(rows) == want:
         return rows, firsts
     rest, rest_params = _after(Cursor(bound_ms, bound_id), "rest")
+    started = time.perf_counter()  # PostgreSQL's work is on its server: the wall clock
     more, more_firsts = _indexed(
         conn, plans, f"{after} {rest}", params | rest_params, want - len(rows)
     )
+    if plans.postgres and not walk_first and time.perf_counter() - started > PROBE_COSTLY_S:
+        WALK_FIRST.put(word, True)
     return [*rows, *more], firsts | more_firsts
 
 

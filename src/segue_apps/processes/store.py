@@ -269,29 +269,21 @@ def create_run(
     }
     job = job_ops.enqueue(conn, jobs, RUN_KIND, payload, now=now, tenant=org_id,
                           claimant=claimant)  # fmt: skip
-    conn.execute(
-        _INSERT_RUN,
-        {
-            "id": run_id,
-            "org_id": org_id,
-            "agent_id": process.agent_id,
-            "process_id": process.id,
-            "name": name,
-            "stage": stage,
-            "inputs": dumps(inputs),
-            "file_ids": dumps([f["id"] for f in attached]),
-            "job_id": job.id,
-            "created_at": now,
-        },
-    )
-    row = {
+    values = {
         "id": run_id,
+        "org_id": org_id,
         "agent_id": process.agent_id,
         "process_id": process.id,
         "name": name,
         "stage": stage,
+        "inputs": dumps(inputs),
         "file_ids": dumps([f["id"] for f in attached]),
+        "job_id": job.id,
         "created_at": now,
+    }
+    conn.execute(_INSERT_RUN, values)
+    row = {
+        **values,
         # The create answer says Created (as the seed shows), whether or not this
         # process's worker took the job in the same transaction.
         "status": QUEUED,

@@ -165,8 +165,8 @@ async def test_search_plans_agree(env, api, create, monkeypatch):
     assert snippets[made[8]] == "again kubernetes 8"
 
 
-class _EveryWordWalkFirst(TTLCache[tuple[str, str, int], bool]):
-    def get(self, key: tuple[str, str, int]) -> bool | None:
+class _EveryWordWalkFirst(TTLCache[tuple[int, str, int], bool]):
+    def get(self, key: tuple[int, str, int]) -> bool | None:
         return True
 
 
@@ -185,7 +185,7 @@ async def test_search_words_remembered_walk_first_give_the_same_pages(
         env.clock.advance(1)
     monkeypatch.setattr(store, "WALK_BUDGET", 1)
     monkeypatch.setattr(store, "PG_WALK_BUDGET", 1)
-    remembered = TTLCache[tuple[str, str, int], bool](ttl_s=60, size=16)
+    remembered = TTLCache[tuple[int, str, int], bool](ttl_s=60, size=16)
     monkeypatch.setattr(store, "WALK_FIRST", remembered)
     probed = await _walk_pages(api, "quokka", limit=2)
     assert [made.index(cid) for cid, _ in probed[0]] == [6, 4, 2, 0]

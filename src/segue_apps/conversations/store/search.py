@@ -85,8 +85,9 @@ PROBE_COSTLY_S = 0.002
 wall clock) from which its word is searched walk-first: it is costly to find through the
 index. A walk of :data:`WALK_BUDGET` rows per page costs about this much on the
 benchmark's conversations of ~100 messages."""
-WALK_FIRST: TTLCache[tuple[str, str, int], bool] = TTLCache(ttl_s=60, size=4096)
-"""(database, query, :data:`PROBE_CAP`) of queries whose probe reached the cap or was costly."""
+WALK_FIRST: TTLCache[tuple[int, str, int], bool] = TTLCache(ttl_s=60, size=4096)
+"""(``id`` of the database's engine, query, :data:`PROBE_CAP`) of queries whose probe reached
+the cap or was costly."""
 
 _COLUMNS = "c.id, c.title, c.message_count, c.created_at, c.updated_at"
 _ORDER = "ORDER BY c.updated_at DESC, c.id DESC"
@@ -327,7 +328,7 @@ def _hits(
         return _walked(
             conn.execute(plans.walk_hits(after, bounded=False), params | {"limit": want}).all()
         )
-    word = (str(conn.engine.url), plans.query, PROBE_CAP)
+    word = (id(conn.engine), plans.query, PROBE_CAP)
     walk_first = WALK_FIRST.get(word) is not None
     budget = (PG_WALK_BUDGET if plans.postgres and not walk_first else WALK_BUDGET) * want
     if budget == 0:  # the walk turned off
